@@ -1,0 +1,46 @@
+package core
+
+import (
+	"io"
+	"math/rand"
+	"net/netip"
+	"time"
+)
+
+// Params are the protocol's timing and sizing knobs; mesh.Config documents
+// each one with its unit and default.
+type Params struct {
+	ProbeInterval           time.Duration
+	ProbeTimeout            time.Duration
+	IndirectChecks          int
+	GossipInterval          time.Duration
+	GossipNodes             int
+	GossipToTheDeadTime     time.Duration
+	RetransmitMult          int
+	SuspicionMult           int
+	SuspicionMaxTimeoutMult int
+	AwarenessMaxMultiplier  int
+	AntiEntropyInterval     time.Duration
+	ReconnectInterval       time.Duration
+	DeadReclaimTime         time.Duration
+	MaxPacketSize           int
+	// HeartbeatInterval > 0 turns on multicast heartbeats: Ready.Heartbeats
+	// then carries datagrams for the driver to send to the LAN group, and the
+	// driver hands received ones to StepHeartbeat.
+	HeartbeatInterval time.Duration
+}
+
+// Config configures a Node.
+type Config struct {
+	Name    string
+	Addr    netip.AddrPort // the advertised address
+	Cluster string
+	Keys    [][]byte
+	Meta    map[string]string
+	Params
+	// Rand drives every random choice (probe order, gossip targets, jitter).
+	Rand *rand.Rand
+	// Nonce supplies AEAD nonces and heartbeat sequence salts; nil means
+	// crypto/rand. The simulator passes a seeded reader for determinism.
+	Nonce io.Reader
+}
