@@ -1,0 +1,95 @@
+package poll
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// DefaultLogEvery is how often a repeating failure is logged again.
+const DefaultLogEvery = time.Minute
+
+// FailureLog rate-limits the log lines of a source that fails again and
+// again: the first failure of a streak is logged, then at most one line per
+// Every while failures repeat (saying how many were suppressed), and the
+// recovery once. It is safe for concurrent use; the zero value logs to
+// slog.Default() with DefaultLogEvery.
+type FailureLog struct {
+	// Logger receives the lines. Default slog.Default().
+	Logger *slog.Logger
+	// Name is logged as the "strategy" attribute.
+	Name string
+	// Every is the least time between two lines of one failure streak.
+	// Default DefaultLogEvery.
+	Every time.Duration
+
+	now func() time.Time // tests replace the clock
+
+	mu         sync.Mutex
+	failing    bool
+	since      time.Time // first failure of the streak
+	lastLogged time.Time
+	failures   int // in the current streak
+	suppressed int // since the last line
+}
+
+func (l *FailureLog) clock() time.Time {
+	if l.now != nil {
+		return l.now()
+	}
+	return time.Now()
+}
+
+func (l *FailureLog) logger() *slog.Logger {
+	if l.Logger != nil {
+		return l.Logger
+	}
+	return slog.Default()
+}
+
+// Failure records one failure and logs it unless the streak was logged less
+// than Every ago.
+func (l *FailureLog) Failure(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock()
+	every := l.Every
+	if every <= 0 {
+		every = DefaultLogEvery
+	}
+	l.failures++
+	switch {
+	case !l.failing:
+		l.failing, l.since, l.lastLogged = true, now, now
+		l.logger().Warn("discovery failed; keeping the last good seeds",
+			"strategy", l.Name, "err", errString(err))
+	case now.Sub(l.lastLogged) >= every:
+		l.logger().Warn("discovery still failing; keeping the last good seeds",
+			"strategy", l.Name, "err", errString(err),
+			"failures", l.failures, "suppressed", l.suppressed,
+			"failing_for", now.Sub(l.since).Round(time.Millisecond))
+		l.lastLogged, l.suppressed = now, 0
+	default:
+		l.suppressed++
+	}
+}
+
+// Success ends a failure streak, logging the recovery once.
+func (l *FailureLog) Success(seeds int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.failing {
+		return
+	}
+	l.logger().Info("discovery recovered",
+		"strategy", l.Name, "seeds", seeds, "failures", l.failures,
+		"failed_for", l.clock().Sub(l.since).Round(time.Millisecond))
+	l.failing, l.failures, l.suppressed = false, 0, 0
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
