@@ -1,11 +1,18 @@
 package core
 
 import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand"
 	"net/netip"
 	"time"
 
+	"github.com/meshd/meshd/failure"
+	"github.com/meshd/meshd/mesh/gossip"
 	"github.com/meshd/meshd/mesh/membership"
 	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/mesh/wire"
 )
 
 // Ready is what the node produced since the last call to Ready. The caller
@@ -14,6 +21,7 @@ type Ready struct {
 	Packets    []transport.Packet // unicast datagrams to send
 	Heartbeats [][]byte           // datagrams for the multicast group
 	Events     []membership.Event // membership changes to publish, in order
+	JoinAcks   []netip.AddrPort   // seeds that completed a state transfer to us
 	Deadline   time.Time          // call Tick at or after this time
 }
 
@@ -29,54 +37,250 @@ type Stats struct {
 }
 
 // Node is one member's protocol state.
-type Node struct{}
+type Node struct {
+	cfg   Config
+	rng   *rand.Rand
+	table *membership.Table
+	det   *failure.Detector
+	queue *gossip.Queue
+	codec *wire.Codec
+	enc   *wire.Encoder
+	dec   *wire.Decoder
+	hb    *heartbeats
+
+	now     time.Time
+	from    netip.AddrPort // source of the packet being handled
+	handler func(wire.Msg)
+	leaving bool
+
+	nextGossip, nextAE, nextReconnect, nextReap time.Time
+
+	out      []transport.Packet
+	hbOut    [][]byte
+	events   []membership.Event
+	joinAcks []netip.AddrPort
+	payload  []byte
+	piggy    [][]byte
+	targets  []failure.Target
+
+	stats Stats
+}
 
 // New creates a node that knows only itself.
-func New(cfg Config, now time.Time) (*Node, error) { return &Node{}, nil }
+func New(cfg Config, now time.Time) (*Node, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("core: Config.Name is empty")
+	}
+	if !cfg.Addr.IsValid() {
+		return nil, errors.New("core: Config.Addr is not a valid address")
+	}
+	if cfg.Rand == nil {
+		return nil, errors.New("core: Config.Rand is nil")
+	}
+	if cfg.MaxPacketSize < 576 {
+		return nil, fmt.Errorf("core: MaxPacketSize %d, want at least 576", cfg.MaxPacketSize)
+	}
+	codec, err := wire.NewCodec(cfg.Cluster, cfg.Keys, cfg.Nonce)
+	if err != nil {
+		return nil, fmt.Errorf("core: Keys: %w", err)
+	}
+	n := &Node{
+		cfg:   cfg,
+		rng:   cfg.Rand,
+		codec: codec,
+		enc:   wire.NewEncoder(),
+		dec:   wire.NewDecoder(),
+		queue: gossip.New(),
+		now:   now,
+		stats: Stats{Dropped: map[string]uint64{}, HeartbeatDropped: map[string]uint64{}},
+	}
+	n.handler = n.handle
+	n.table = membership.New(membership.Member{
+		Name: cfg.Name, Addr: cfg.Addr, Meta: maps.Clone(cfg.Meta),
+	}, now)
+	n.det = failure.New(failure.Config{
+		ProbeInterval:           cfg.ProbeInterval,
+		ProbeTimeout:            cfg.ProbeTimeout,
+		IndirectChecks:          cfg.IndirectChecks,
+		SuspicionMult:           cfg.SuspicionMult,
+		SuspicionMaxTimeoutMult: cfg.SuspicionMaxTimeoutMult,
+		AwarenessMax:            cfg.AwarenessMaxMultiplier,
+	}, n.rng)
+	if cfg.HeartbeatInterval > 0 {
+		hb, err := newHeartbeats(cfg, n.rng)
+		if err != nil {
+			return nil, err
+		}
+		n.hb = hb
+	}
+	// Spread periodic work so that nodes started together do not beat in step.
+	n.nextGossip = now.Add(n.jitter(cfg.GossipInterval))
+	n.nextAE = now.Add(n.jitter(cfg.AntiEntropyInterval))
+	n.nextReconnect = now.Add(n.jitter(cfg.ReconnectInterval))
+	n.nextReap = now.Add(n.reapInterval())
+	return n, nil
+}
 
-// Step hands the node a datagram received from addr. Bad packets are dropped
-// and counted by reason in Stats().Dropped.
-func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {}
+// jitter returns d scaled by a random factor in [0.75, 1.25).
+func (n *Node) jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.75 + 0.5*n.rng.Float64()))
+}
 
-// StepHeartbeat hands the node a datagram received on the multicast group.
-func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {}
-
-// Tick advances timers to now.
-func (n *Node) Tick(now time.Time) {}
+func (n *Node) reapInterval() time.Duration {
+	return max(n.cfg.DeadReclaimTime/8, time.Second)
+}
 
 // Ready returns and clears the node's output.
-func (n *Node) Ready() Ready { return Ready{} }
+func (n *Node) Ready() Ready {
+	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Deadline: n.deadline()}
+	n.out, n.hbOut, n.events, n.joinAcks = nil, nil, nil, nil
+	return rd
+}
+
+func (n *Node) deadline() time.Time {
+	dl := n.nextGossip
+	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap} {
+		if t.Before(dl) {
+			dl = t
+		}
+	}
+	if !n.leaving {
+		if t := n.det.Deadline(); !t.IsZero() && t.Before(dl) {
+			dl = t
+		}
+	}
+	if n.hb != nil {
+		if t := n.hb.deadline(); t.Before(dl) {
+			dl = t
+		}
+	}
+	return dl
+}
+
+// Tick advances timers to now.
+func (n *Node) Tick(now time.Time) {
+	n.now = now
+	if !n.leaving {
+		n.det.Tick(now, n)
+		n.runDetector()
+	}
+	if !now.Before(n.nextGossip) {
+		n.nextGossip = now.Add(n.cfg.GossipInterval)
+		n.gossipRound()
+	}
+	if !now.Before(n.nextAE) {
+		n.nextAE = now.Add(n.jitter(n.cfg.AntiEntropyInterval))
+		n.antiEntropyRound()
+	}
+	if !now.Before(n.nextReconnect) {
+		n.nextReconnect = now.Add(n.jitter(n.cfg.ReconnectInterval))
+		n.reconnectRound()
+	}
+	if !now.Before(n.nextReap) {
+		n.nextReap = now.Add(n.reapInterval())
+		n.table.Reap(now, n.cfg.DeadReclaimTime)
+	}
+	if n.hb != nil && !n.leaving {
+		n.heartbeatTick(now)
+	}
+	n.collectEvents()
+}
 
 // Join asks each address for the full member table and announces this node.
-func (n *Node) Join(now time.Time, addrs []netip.AddrPort) {}
+func (n *Node) Join(now time.Time, addrs []netip.AddrPort) {
+	n.now = now
+	self := n.table.Self()
+	for _, a := range addrs {
+		if a == self.Addr || !a.IsValid() {
+			continue
+		}
+		n.send(a, wire.JoinReq{Self: aliveOf(self)})
+	}
+}
 
-// Leave announces a graceful leave; keep driving the node for a while so the
-// message spreads.
-func (n *Node) Leave(now time.Time) {}
+// Leave announces a graceful leave; keep driving the node for a while
+// (LeavePropagateDelay) so the message spreads.
+func (n *Node) Leave(now time.Time) {
+	n.now = now
+	if n.leaving {
+		return
+	}
+	n.leaving = true
+	self := n.table.SetSelfLeft(now)
+	n.broadcast(self.Name, wire.Left{Name: self.Name, Inc: self.Incarnation})
+	n.nextGossip = now // spread it at once
+}
+
+// Leaving reports whether Leave was called.
+func (n *Node) Leaving() bool { return n.leaving }
 
 // SetMeta replaces this node's metadata and gossips it.
-func (n *Node) SetMeta(now time.Time, meta map[string]string) error { return nil }
+func (n *Node) SetMeta(now time.Time, meta map[string]string) error {
+	if size := wire.MetaSize(meta); size > MaxMetaSize {
+		return fmt.Errorf("metadata encodes to %d bytes, at most %d", size, MaxMetaSize)
+	}
+	n.now = now
+	self := n.table.SetSelfMeta(meta)
+	n.broadcast(self.Name, aliveOf(self))
+	return nil
+}
+
+// MaxMetaSize bounds the encoded metadata so an alive message fits any packet.
+const MaxMetaSize = 512
 
 // SetKeys replaces the keyring.
-func (n *Node) SetKeys(keys [][]byte) error { return nil }
+func (n *Node) SetKeys(keys [][]byte) error {
+	if err := n.codec.SetKeys(keys); err != nil {
+		return err
+	}
+	if n.hb != nil {
+		return n.hb.setKeys(keys)
+	}
+	return nil
+}
 
 // Members returns a copy of the member table, this node included.
-func (n *Node) Members() []membership.Member { return nil }
+func (n *Node) Members() []membership.Member { return n.table.Members() }
 
 // Local returns this node's own entry.
-func (n *Node) Local() membership.Member { return membership.Member{} }
+func (n *Node) Local() membership.Member { return n.table.Self().Clone() }
 
 // View returns how many members this node counts as live (alive or suspect,
 // itself included) and an order-independent hash of their names, cheap enough
 // for a simulator to compare thousands of views.
-func (n *Node) View() (live int, namesHash uint64) { return 0, 0 }
+func (n *Node) View() (live int, namesHash uint64) { return n.table.Live(), n.table.LiveHash() }
 
 // Digest is the anti-entropy digest of the table (what heartbeats carry).
-func (n *Node) Digest() uint64 { return 0 }
+func (n *Node) Digest() uint64 { return n.table.Root() }
+
+// Multiplier is Lifeguard's local health multiplier (1 = healthy).
+func (n *Node) Multiplier() int { return n.det.Multiplier() }
 
 // Stats returns the counters.
-func (n *Node) Stats() Stats { return Stats{} }
+func (n *Node) Stats() Stats {
+	s := n.stats
+	s.ProbesSent, s.ProbesFailed, s.IndirectProbes = n.det.ProbesSent, n.det.ProbesFailed, n.det.IndirectSent
+	s.Dropped = maps.Clone(n.stats.Dropped)
+	s.HeartbeatDropped = map[string]uint64{}
+	if n.hb != nil {
+		hs := n.hb.proto.Stats()
+		s.HeartbeatsSent, s.HeartbeatsIn = hs.Sent, hs.Received
+		s.HeartbeatDropped = maps.Clone(hs.Dropped)
+	}
+	return s
+}
 
 // NameHash is the hash View sums over names (XOR), exported so a simulator
 // can compute the expected value for a set of live names.
-func NameHash(name string) uint64 { return 0 }
+func NameHash(name string) uint64 { return membership.NameHash(name) }
+
+func (n *Node) collectEvents() {
+	for _, ev := range n.table.TakeEvents() {
+		n.stats.Events[ev.Type]++
+		n.events = append(n.events, ev)
+	}
+}
+
+func aliveOf(m membership.Member) wire.Alive {
+	return wire.Alive{Name: m.Name, Addr: m.Addr, Inc: m.Incarnation, MetaVer: m.MetaVersion, Meta: m.Meta}
+}

@@ -1,0 +1,140 @@
+package membership
+
+import (
+	"maps"
+	"time"
+)
+
+// Apply merges an update into the table by SWIM's rules: a higher
+// incarnation wins; at equal incarnation suspect beats alive and dead/left
+// beat both; a dead or left name may come back at a new address; an alive
+// claim at a new address needs a higher incarnation. Claims about this node
+// that it must deny return SelfConflict (the caller refutes); leaving tells
+// whether this node is leaving, so claims of its own leave are not denied.
+func (t *Table) Apply(now time.Time, u Update, leaving bool) Outcome {
+	if u.Name == t.self.Name {
+		return t.applySelf(u, leaving)
+	}
+	e, known := t.byName[u.Name]
+	if !known {
+		if !isLive(u.State) || !u.Addr.IsValid() {
+			return Ignored // verdicts about strangers carry nothing to keep
+		}
+		e = t.insert(Member{Name: u.Name, Addr: u.Addr, Incarnation: u.Inc, State: u.State,
+			Meta: maps.Clone(u.Meta), MetaVersion: u.MetaVer, Since: now})
+		t.emit(EventJoin, e, now)
+		return Applied
+	}
+	switch u.State {
+	case StateAlive:
+		return t.applyAlive(now, e, u)
+	case StateSuspect:
+		if u.Inc < e.Incarnation || !isLive(e.State) {
+			return Ignored
+		}
+		if e.State == StateSuspect && u.Inc == e.Incarnation {
+			return Confirmed
+		}
+		t.change(e, func(m *Member) { m.State, m.Incarnation, m.Since = StateSuspect, u.Inc, now })
+		return Applied
+	case StateDead:
+		if u.Inc < e.Incarnation || !isLive(e.State) {
+			return Ignored
+		}
+		t.change(e, func(m *Member) { m.State, m.Incarnation, m.Since = StateDead, u.Inc, now })
+		t.emit(EventFail, e, now)
+		return Applied
+	case StateLeft:
+		if u.Inc < e.Incarnation || e.State == StateLeft {
+			return Ignored
+		}
+		t.change(e, func(m *Member) { m.State, m.Incarnation, m.Since = StateLeft, u.Inc, now })
+		t.emit(EventLeave, e, now)
+		return Applied
+	}
+	return Ignored
+}
+
+func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
+	if !u.Addr.IsValid() {
+		return Ignored
+	}
+	wasLive := isLive(e.State)
+	switch {
+	case u.Addr != e.Addr:
+		// A new address is believed when the old owner is gone, or when the
+		// claim outranks the old one (a restarted node refutes with a
+		// higher incarnation). Otherwise two live nodes share a name.
+		if wasLive && u.Inc <= e.Incarnation {
+			return AddrConflict
+		}
+	case u.Inc <= e.Incarnation:
+		return Ignored
+	}
+	metaChanged := u.MetaVer != e.MetaVersion || !maps.Equal(u.Meta, e.Meta)
+	addrChanged := u.Addr != e.Addr
+	t.change(e, func(m *Member) {
+		if m.State != StateAlive {
+			m.Since = now
+		}
+		m.Addr, m.Incarnation, m.State = u.Addr, u.Inc, StateAlive
+		if metaChanged {
+			m.Meta, m.MetaVersion = maps.Clone(u.Meta), u.MetaVer
+		}
+	})
+	switch {
+	case !wasLive:
+		t.emit(EventJoin, e, now)
+	case metaChanged || addrChanged:
+		t.emit(EventUpdate, e, now)
+	}
+	return Applied
+}
+
+func (t *Table) applySelf(u Update, leaving bool) Outcome {
+	s := &t.self.Member
+	if u.Inc < s.Incarnation {
+		return Ignored
+	}
+	switch u.State {
+	case StateAlive:
+		if u.Inc == s.Incarnation && u.Addr == s.Addr && u.MetaVer == s.MetaVersion {
+			return Ignored // our own announcement coming back
+		}
+	case StateLeft, StateDead:
+		if leaving {
+			return Ignored
+		}
+	}
+	return SelfConflict
+}
+
+// Refute raises this node's incarnation above inc and returns the new self.
+func (t *Table) Refute(inc uint64) Member {
+	t.change(t.self, func(m *Member) {
+		if inc >= m.Incarnation {
+			m.Incarnation = inc + 1
+		}
+	})
+	return t.self.Member
+}
+
+// SetSelf updates this node's metadata (raising its incarnation so the
+// change wins everywhere) and returns the new self.
+func (t *Table) SetSelfMeta(meta map[string]string) Member {
+	t.change(t.self, func(m *Member) {
+		m.Meta = maps.Clone(meta)
+		m.MetaVersion++
+		m.Incarnation++
+	})
+	return t.self.Member
+}
+
+// SetSelfState marks this node left (on Leave) and raises its incarnation.
+func (t *Table) SetSelfLeft(now time.Time) Member {
+	t.change(t.self, func(m *Member) {
+		m.State, m.Since = StateLeft, now
+		m.Incarnation++
+	})
+	return t.self.Member
+}

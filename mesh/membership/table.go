@@ -1,0 +1,259 @@
+package membership
+
+import (
+	"math/rand"
+	"net/netip"
+	"time"
+)
+
+// Buckets is the number of anti-entropy digest buckets. 128 bucket hashes
+// fit one 1400-byte packet.
+const Buckets = 128
+
+// Update is a claim about a member, from gossip or a state transfer.
+type Update struct {
+	Name    string
+	Addr    netip.AddrPort
+	Inc     uint64
+	State   State
+	Meta    map[string]string
+	MetaVer uint64
+	From    string // who made the claim (suspect/dead)
+}
+
+// Outcome says what Apply did with an update.
+type Outcome uint8
+
+const (
+	Ignored      Outcome = iota // stale or redundant: do not rebroadcast
+	Applied                     // the table changed: rebroadcast
+	Confirmed                   // an already suspected member suspected again (Lifeguard confirmation)
+	SelfConflict                // a claim about this node that it must refute
+	AddrConflict                // another live member claims this name at another address
+)
+
+type entry struct {
+	Member
+	idx  int    // position in Table.list
+	hash uint64 // contribution to the digest (0 when not live)
+}
+
+// Table is the member table. Not safe for concurrent use.
+type Table struct {
+	self    *entry
+	byName  map[string]*entry
+	list    []*entry
+	buckets [Buckets]uint64
+	live    int
+	liveSum uint64 // XOR of NameHash over live members
+	events  []Event
+}
+
+// New returns a table holding only self, alive.
+func New(self Member, now time.Time) *Table {
+	t := &Table{byName: make(map[string]*entry)}
+	self.State = StateAlive
+	self.Since = now
+	t.self = t.insert(self)
+	return t
+}
+
+// NameHash is a stable 64-bit hash of a member name (FNV-1a, mixed). Digests
+// are compared between processes, so no per-process seed may enter it.
+func NameHash(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return mix(h)
+}
+
+func mix(x uint64) uint64 { // splitmix64 finaliser
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// BucketOf is the digest bucket of a name.
+func BucketOf(name string) int { return int(NameHash(name) % Buckets) }
+
+func isLive(s State) bool { return s == StateAlive || s == StateSuspect }
+
+// contribution is what a member adds to its bucket: name, incarnation and
+// metadata version of live members. Suspicion is left out on purpose: it is
+// transient and refuted by gossip, so digests should not diverge over it.
+func contribution(m *Member) uint64 {
+	if !isLive(m.State) {
+		return 0
+	}
+	return mix(NameHash(m.Name) ^ mix(m.Incarnation+0x9e3779b97f4a7c15) ^ mix(m.MetaVersion^0x5851f42d4c957f2d))
+}
+
+func (t *Table) insert(m Member) *entry {
+	e := &entry{Member: m, idx: len(t.list)}
+	t.byName[m.Name] = e
+	t.list = append(t.list, e)
+	t.account(e, +1)
+	return e
+}
+
+// account adds (+1) or removes (-1) e's share of the digest and live set.
+func (t *Table) account(e *entry, sign int) {
+	if sign > 0 {
+		e.hash = contribution(&e.Member)
+	}
+	t.buckets[BucketOf(e.Name)] ^= e.hash
+	if isLive(e.State) {
+		t.liveSum ^= NameHash(e.Name)
+		t.live += sign
+	}
+}
+
+// change applies fn to e, keeping digest and live set in step.
+func (t *Table) change(e *entry, fn func(m *Member)) {
+	t.account(e, -1)
+	fn(&e.Member)
+	t.account(e, +1)
+}
+
+func (t *Table) remove(e *entry) {
+	t.account(e, -1)
+	last := t.list[len(t.list)-1]
+	t.list[e.idx] = last
+	last.idx = e.idx
+	t.list = t.list[:len(t.list)-1]
+	delete(t.byName, e.Name)
+}
+
+func (t *Table) emit(typ EventType, e *entry, now time.Time) {
+	t.events = append(t.events, Event{Type: typ, Member: e.Member.Clone(), At: now})
+}
+
+// TakeEvents returns and clears the events produced since the last call.
+func (t *Table) TakeEvents() []Event {
+	ev := t.events
+	t.events = nil
+	return ev
+}
+
+// Self returns this node's entry.
+func (t *Table) Self() Member { return t.self.Member }
+
+// Get returns the member called name.
+func (t *Table) Get(name string) (Member, bool) {
+	e, ok := t.byName[name]
+	if !ok {
+		return Member{}, false
+	}
+	return e.Member, true
+}
+
+// Len is the number of entries, tombstones included.
+func (t *Table) Len() int { return len(t.list) }
+
+// Live is the number of alive or suspect members, self included.
+func (t *Table) Live() int { return t.live }
+
+// LiveHash is the XOR of NameHash over live members.
+func (t *Table) LiveHash() uint64 { return t.liveSum }
+
+// Root is the digest of the whole table: the XOR of the bucket hashes.
+func (t *Table) Root() uint64 {
+	var r uint64
+	for _, b := range t.buckets {
+		r ^= b
+	}
+	return r
+}
+
+// BucketHashes returns a copy of the per-bucket hashes.
+func (t *Table) BucketHashes() []uint64 {
+	out := make([]uint64, Buckets)
+	copy(out, t.buckets[:])
+	return out
+}
+
+// Each calls fn for every member (in table order, which is arbitrary but
+// deterministic for a given history).
+func (t *Table) Each(fn func(m *Member)) {
+	for _, e := range t.list {
+		fn(&e.Member)
+	}
+}
+
+// InBuckets returns the members (tombstones included) whose bucket is set in want.
+func (t *Table) InBuckets(want *[Buckets]bool) []Member {
+	var out []Member
+	for _, e := range t.list {
+		if want[BucketOf(e.Name)] {
+			out = append(out, e.Member)
+		}
+	}
+	return out
+}
+
+// Members returns copies of every entry.
+func (t *Table) Members() []Member {
+	out := make([]Member, len(t.list))
+	for i, e := range t.list {
+		out[i] = e.Member.Clone()
+	}
+	return out
+}
+
+// Random returns up to k distinct members other than self for which ok
+// returns true, chosen uniformly with rng.
+func (t *Table) Random(rng *rand.Rand, k int, ok func(m *Member) bool) []Member {
+	if k <= 0 || len(t.list) <= 1 {
+		return nil
+	}
+	out := make([]Member, 0, k)
+	// Sample without replacement by a partial Fisher-Yates over indices when
+	// the table is small, by rejection when it is large.
+	n := len(t.list)
+	if n <= 4*k+16 {
+		perm := rng.Perm(n)
+		for _, i := range perm {
+			e := t.list[i]
+			if e != t.self && ok(&e.Member) {
+				out = append(out, e.Member)
+				if len(out) == k {
+					break
+				}
+			}
+		}
+		return out
+	}
+	seen := make(map[int]bool, 2*k)
+	for tries := 0; tries < 8*k && len(out) < k; tries++ {
+		i := rng.Intn(n)
+		if seen[i] {
+			continue
+		}
+		seen[i] = true
+		e := t.list[i]
+		if e != t.self && ok(&e.Member) {
+			out = append(out, e.Member)
+		}
+	}
+	return out
+}
+
+// Reap removes dead and left members whose state is older than reclaim.
+func (t *Table) Reap(now time.Time, reclaim time.Duration) int {
+	n := 0
+	for i := 0; i < len(t.list); {
+		e := t.list[i]
+		if e != t.self && !isLive(e.State) && now.Sub(e.Since) >= reclaim {
+			t.remove(e)
+			n++
+			continue // the last entry moved into i
+		}
+		i++
+	}
+	return n
+}
