@@ -39,6 +39,10 @@ type Config struct {
 	// Strategies feed seed addresses (host:port) that the mesh joins.
 	// Default: none.
 	Strategies []Strategy
+	// StrategyWait, when positive, makes New wait up to this long for every
+	// strategy's first answer (and the joins it causes) before returning.
+	// Default 0: discovery never blocks start-up.
+	StrategyWait time.Duration
 	// Multicast, when set, enables LAN discovery by multicast heartbeats on the
 	// interfaces it names. Default: nil (no multicast).
 	Multicast *MulticastConfig
@@ -255,7 +259,7 @@ func (c *Config) Validate() error {
 		return fieldErr("GossipToTheDeadTime", "must not be negative")
 	}
 	ints := []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"IndirectChecks", c.IndirectChecks, 0, 16},

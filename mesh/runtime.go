@@ -2,14 +2,49 @@ package mesh
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand"
+	"net"
 	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/meshd/meshd/mesh/core"
+	"github.com/meshd/meshd/mesh/transport"
 )
 
-// Mesh is a running member of a cluster. Its methods are safe for concurrent use.
-type Mesh struct{}
+// Mesh is a running member of a cluster. Its methods are safe for
+// concurrent use. One goroutine owns the protocol state (a core.Node) and
+// feeds it packets and time; the others only talk to it through commands.
+type Mesh struct {
+	cfg  Config
+	log  *slog.Logger
+	conn transport.PacketConn
+	addr netip.AddrPort
 
-var errTODO = errors.New("mesh: not implemented yet")
+	cmds   chan func(n *core.Node)
+	inbox  chan []transport.Packet
+	bufs   sync.Pool
+	done   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+
+	subsMu sync.Mutex
+	subs   map[*subscriber]struct{}
+
+	joinMu  sync.Mutex
+	joinAck map[netip.AddrPort][]chan netip.AddrPort
+
+	strat *strategies
+	mc    *multicastRunner
+}
+
+// ErrClosed is returned by methods called after Leave or Close.
+var ErrClosed = errors.New("mesh: closed")
 
 // New validates cfg, binds the sockets and starts the engine.
 func New(cfg Config) (*Mesh, error) {
@@ -17,47 +52,383 @@ func New(cfg Config) (*Mesh, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return nil, errTODO
+	conn := cfg.Transport
+	if conn == nil {
+		u, err := transport.ListenUDP(mustHostPort(cfg.BindAddr).String())
+		if err != nil {
+			return nil, &FieldError{Field: "BindAddr", Err: err}
+		}
+		conn = u
+	}
+	addr, err := advertiseAddr(cfg, conn.LocalAddr())
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		seed = int64(binary.LittleEndian.Uint64(b[:]))
+	}
+	params := cfg.params()
+	if cfg.Multicast != nil {
+		params.HeartbeatInterval = cfg.Multicast.Interval
+	}
+	node, err := core.New(core.Config{Name: cfg.Name, Addr: addr, Cluster: cfg.Cluster, Keys: cfg.Keys,
+		Meta: cfg.Meta, Params: params, Rand: mrand.New(mrand.NewSource(seed))}, time.Now())
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("mesh: %w", err)
+	}
+	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr,
+		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
+		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{}}
+	m.bufs.New = func() any { return newBatch(cfg.MaxPacketSize + 1) }
+	if cfg.Multicast != nil {
+		mc, err := startMulticast(m, *cfg.Multicast)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		m.mc = mc
+	}
+	m.wg.Add(2)
+	go m.readLoop()
+	go m.run(node)
+	m.strat = startStrategies(m, cfg.Strategies)
+	if cfg.StrategyWait > 0 {
+		m.strat.wait(cfg.StrategyWait)
+	}
+	return m, nil
+}
+
+func (c Config) params() core.Params {
+	return core.Params{
+		ProbeInterval: c.ProbeInterval, ProbeTimeout: c.ProbeTimeout, IndirectChecks: c.IndirectChecks,
+		GossipInterval: c.GossipInterval, GossipNodes: c.GossipNodes, GossipToTheDeadTime: c.GossipToTheDeadTime,
+		RetransmitMult: c.RetransmitMult, SuspicionMult: c.SuspicionMult,
+		SuspicionMaxTimeoutMult: c.SuspicionMaxTimeoutMult, AwarenessMaxMultiplier: c.AwarenessMaxMultiplier,
+		AntiEntropyInterval: c.AntiEntropyInterval, ReconnectInterval: c.ReconnectInterval,
+		DeadReclaimTime: c.DeadReclaimTime, MaxPacketSize: c.MaxPacketSize,
+	}
+}
+
+func mustHostPort(s string) netip.AddrPort {
+	ap, _ := parseHostPort(s) // Validate checked it
+	return ap
+}
+
+// advertiseAddr is AdvertiseAddr, or the bound address with an unspecified
+// host replaced by the machine's first non-loopback address.
+func advertiseAddr(cfg Config, bound netip.AddrPort) (netip.AddrPort, error) {
+	if cfg.AdvertiseAddr != "" {
+		return mustHostPort(cfg.AdvertiseAddr), nil
+	}
+	if !bound.Addr().IsUnspecified() {
+		return bound, nil
+	}
+	ifaces, err := net.InterfaceAddrs()
+	if err == nil {
+		for _, a := range ifaces {
+			if p, ok := a.(*net.IPNet); ok {
+				ip, _ := netip.AddrFromSlice(p.IP)
+				ip = ip.Unmap()
+				if ip.IsValid() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && ip.Is4() == bound.Addr().Is4() {
+					return netip.AddrPortFrom(ip, bound.Port()), nil
+				}
+			}
+		}
+	}
+	return netip.AddrPort{}, &FieldError{Field: "AdvertiseAddr",
+		Err: fmt.Errorf("BindAddr %s is unspecified and no usable interface address was found; set AdvertiseAddr", bound)}
+}
+
+type batch struct{ ps []transport.Packet }
+
+const batchSize = 32
+
+func newBatch(size int) *batch {
+	b := &batch{ps: make([]transport.Packet, batchSize)}
+	for i := range b.ps {
+		b.ps[i].Data = make([]byte, size)
+	}
+	return b
+}
+
+// readLoop moves datagrams from the socket to the engine goroutine.
+func (m *Mesh) readLoop() {
+	defer m.wg.Done()
+	for {
+		b := m.bufs.Get().(*batch)
+		for i := range b.ps {
+			b.ps[i].Data = b.ps[i].Data[:cap(b.ps[i].Data)]
+		}
+		n, err := m.conn.ReadPackets(b.ps)
+		if err != nil {
+			select {
+			case <-m.done:
+				return
+			default:
+			}
+			if errors.Is(err, transport.ErrClosed) || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			m.log.Warn("read failed", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			m.bufs.Put(b)
+			continue
+		}
+		select {
+		case m.inbox <- b.ps[:n]:
+		case <-m.done:
+			return
+		}
+	}
+}
+
+// run is the engine goroutine: the only one that touches the node.
+func (m *Mesh) run(node *core.Node) {
+	defer m.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	m.resetTimer(timer, node)
+	for {
+		select {
+		case ps := <-m.inbox:
+			now := time.Now()
+			for _, p := range ps {
+				node.Step(now, p.Addr, p.Data)
+			}
+			m.bufs.Put(&batch{ps: ps[:cap(ps)]})
+		case <-timer.C:
+			node.Tick(time.Now())
+		case hb := <-m.mcInbox():
+			node.StepHeartbeat(time.Now(), hb.Addr, hb.Data)
+		case cmd := <-m.cmds:
+			cmd(node)
+		case <-m.done:
+			return
+		}
+		m.resetTimer(timer, node)
+	}
+}
+
+func (m *Mesh) mcInbox() <-chan transport.Packet {
+	if m.mc == nil {
+		return nil
+	}
+	return m.mc.inbox
+}
+
+// resetTimer arms the timer for the node's next deadline. Tick is cheap, so
+// a deadline already past fires at once.
+func (m *Mesh) resetTimer(timer *time.Timer, node *core.Node) {
+	rd := node.Ready()
+	m.deliver(rd)
+	d := time.Until(rd.Deadline)
+	if d < 0 {
+		d = 0
+	}
+	timer.Reset(d)
+}
+
+func (m *Mesh) deliver(rd core.Ready) {
+	if len(rd.Packets) > 0 {
+		if err := m.conn.WritePackets(rd.Packets); err != nil && !errors.Is(err, transport.ErrClosed) {
+			m.log.Debug("send failed", "err", err)
+		}
+	}
+	if m.mc != nil {
+		for _, hb := range rd.Heartbeats {
+			m.mc.send(hb)
+		}
+	}
+	for _, ev := range rd.Events {
+		m.log.Debug("member "+ev.Type.String(), "name", ev.Member.Name, "addr", ev.Member.Addr)
+		m.publish(ev)
+	}
+	if len(rd.JoinAcks) > 0 {
+		m.joinMu.Lock()
+		for _, a := range rd.JoinAcks {
+			for _, ch := range m.joinAck[a] {
+				select {
+				case ch <- a:
+				default:
+				}
+			}
+		}
+		m.joinMu.Unlock()
+	}
+}
+
+// do runs fn on the engine goroutine and waits for it.
+func (m *Mesh) do(fn func(n *core.Node)) error {
+	ran := make(chan struct{})
+	select {
+	case m.cmds <- func(n *core.Node) { fn(n); close(ran) }:
+	case <-m.done:
+		return ErrClosed
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-m.done:
+		return ErrClosed
+	}
 }
 
 // Addr is the address other members reach this one at.
-func (m *Mesh) Addr() netip.AddrPort { return netip.AddrPort{} }
-
-// Join contacts each address (host:port; names are resolved) and returns how
-// many answered before ctx ended. It returns an error only if none did.
-func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) { return 0, errTODO }
+func (m *Mesh) Addr() netip.AddrPort { return m.addr }
 
 // Members returns every known member, this one included, dead and left
 // tombstones included until they are reaped.
-func (m *Mesh) Members() []Member { return nil }
+func (m *Mesh) Members() []Member {
+	var out []Member
+	m.do(func(n *core.Node) { out = n.Members() })
+	return out
+}
 
 // Local returns this member.
-func (m *Mesh) Local() Member { return Member{} }
+func (m *Mesh) Local() Member {
+	var out Member
+	if m.do(func(n *core.Node) { out = n.Local() }) != nil {
+		out = Member{Name: m.cfg.Name, Addr: m.addr, State: StateLeft}
+	}
+	return out
+}
 
 // SetMeta replaces this member's metadata and gossips it.
-func (m *Mesh) SetMeta(meta map[string]string) error { return errTODO }
+func (m *Mesh) SetMeta(meta map[string]string) error {
+	var err error
+	if e := m.do(func(n *core.Node) { err = n.SetMeta(time.Now(), meta) }); e != nil {
+		return e
+	}
+	return err
+}
 
 // SetKeys replaces the keyring (first key encrypts, all decrypt) without a restart.
-func (m *Mesh) SetKeys(keys [][]byte) error { return errTODO }
+func (m *Mesh) SetKeys(keys [][]byte) error {
+	for i, k := range keys {
+		if len(k) != 32 {
+			return fieldErr(fmt.Sprintf("Keys[%d]", i), "%d bytes, want 32 (AES-256)", len(k))
+		}
+	}
+	var err error
+	if e := m.do(func(n *core.Node) { err = n.SetKeys(keys) }); e != nil {
+		return e
+	}
+	return err
+}
 
 // SetStrategies stops the running strategies and starts these instead.
-func (m *Mesh) SetStrategies(s []Strategy) error { return errTODO }
+func (m *Mesh) SetStrategies(s []Strategy) error {
+	for i, st := range s {
+		if st == nil {
+			return fieldErr(fmt.Sprintf("Strategies[%d]", i), "is nil")
+		}
+	}
+	select {
+	case <-m.done:
+		return ErrClosed
+	default:
+	}
+	old := m.strat
+	m.strat = startStrategies(m, s)
+	old.stop()
+	return nil
+}
 
 // Subscribe returns a channel of membership events and a function that ends
 // the subscription and closes the channel. A slow reader never blocks the
 // mesh: when it falls behind, it gets the latest event of each member instead
 // of every intermediate one, so the final state of a member is never lost.
 func (m *Mesh) Subscribe() (<-chan Event, func()) {
-	ch := make(chan Event)
-	return ch, func() {}
+	s := newSubscriber(m.cfg.EventBuffer)
+	m.subsMu.Lock()
+	m.subs[s] = struct{}{}
+	m.subsMu.Unlock()
+	var once sync.Once
+	return s.ch, func() {
+		once.Do(func() {
+			m.subsMu.Lock()
+			delete(m.subs, s)
+			m.subsMu.Unlock()
+			s.stop()
+		})
+	}
+}
+
+func (m *Mesh) publish(ev Event) {
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	for s := range m.subs {
+		s.publish(ev)
+	}
 }
 
 // Stats returns the engine's counters.
-func (m *Mesh) Stats() Stats { return Stats{} }
+func (m *Mesh) Stats() Stats {
+	var cs core.Stats
+	st := Stats{Members: map[State]int{}}
+	m.do(func(n *core.Node) {
+		cs = n.Stats()
+		for _, mem := range n.Members() {
+			st.Members[mem.State]++
+		}
+	})
+	st.ProbesSent, st.ProbesFailed, st.IndirectProbes = cs.ProbesSent, cs.ProbesFailed, cs.IndirectProbes
+	st.Suspicions, st.Refutations = cs.Suspicions, cs.Refutations
+	st.PacketsIn, st.PacketsOut, st.BytesIn, st.BytesOut = cs.PacketsIn, cs.PacketsOut, cs.BytesIn, cs.BytesOut
+	st.Dropped = cs.Dropped
+	if st.Dropped == nil {
+		st.Dropped = map[string]uint64{}
+	}
+	st.Events = map[EventType]uint64{}
+	for t, c := range cs.Events {
+		st.Events[EventType(t)] = c
+	}
+	st.Heartbeats = HeartbeatStats{Sent: cs.HeartbeatsSent, Received: cs.HeartbeatsIn, Dropped: cs.HeartbeatDropped}
+	if m.mc != nil {
+		m.mc.addStats(&st.Heartbeats)
+	}
+	st.Strategies = m.strat.stats()
+	return st
+}
 
 // Leave announces a graceful leave, gossips it for LeavePropagateDelay (or
 // until ctx ends) and stops the mesh. Others see StateLeft and EventLeave.
-func (m *Mesh) Leave(ctx context.Context) error { return errTODO }
+func (m *Mesh) Leave(ctx context.Context) error {
+	if err := m.do(func(n *core.Node) { n.Leave(time.Now()) }); err != nil {
+		return err
+	}
+	t := time.NewTimer(m.cfg.LeavePropagateDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return m.Close()
+}
 
 // Close stops the mesh abruptly without a leave message, as a crash would.
-func (m *Mesh) Close() error { return nil }
+func (m *Mesh) Close() error {
+	var err error
+	m.closed.Do(func() {
+		m.strat.stop()
+		close(m.done)
+		err = m.conn.Close()
+		if m.mc != nil {
+			m.mc.close()
+		}
+		m.wg.Wait()
+		m.subsMu.Lock()
+		subs := m.subs
+		m.subs = map[*subscriber]struct{}{}
+		m.subsMu.Unlock()
+		for s := range subs {
+			s.stop()
+		}
+	})
+	return err
+}

@@ -1,27 +1,66 @@
 package core
 
 import (
-	"errors"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"net/netip"
 	"time"
+
+	"github.com/meshd/meshd/heartbeat"
+	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/mesh/wire"
 )
 
-// heartbeats is replaced by the glue to package heartbeat once it lands.
-type heartbeats struct{ proto hbStatser }
-
-type hbStats struct {
-	Sent, Received uint64
-	Dropped        map[string]uint64
-}
-type hbStatser interface{ Stats() hbStats }
+// heartbeats ties the multicast heartbeat protocol to the node: it
+// announces this node with its digest, and turns what it hears into joins
+// (unknown senders) and anti-entropy syncs (known senders whose digest
+// differs).
+type heartbeats struct{ proto *heartbeat.Protocol }
 
 func newHeartbeats(cfg Config, rng *rand.Rand) (*heartbeats, error) {
-	return nil, errors.New("core: multicast heartbeats are not available yet")
+	p, err := heartbeat.New(heartbeat.Config{Cluster: cfg.Cluster, Name: cfg.Name, Keys: cfg.Keys,
+		Interval: cfg.HeartbeatInterval}, randv2.New(randv2.NewPCG(rng.Uint64(), rng.Uint64())), cfg.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	return &heartbeats{proto: p}, nil
 }
-func (h *heartbeats) deadline() time.Time         { return time.Time{} }
-func (h *heartbeats) setKeys(keys [][]byte) error { return nil }
-func (n *Node) heartbeatTick(now time.Time)       {}
+
+func (h *heartbeats) deadline() time.Time         { return h.proto.NextDeadline() }
+func (h *heartbeats) setKeys(keys [][]byte) error { return h.proto.SetKeys(keys) }
+
+func (n *Node) heartbeatTick(now time.Time) {
+	self := n.table.Self()
+	pkt := n.hb.proto.Tick(now, heartbeat.Announce{Cluster: n.cfg.Cluster, Name: self.Name, Addr: self.Addr,
+		Incarnation: self.Incarnation, Digest: n.table.Root(), Count: uint32(n.table.Live())})
+	if pkt != nil {
+		n.hbOut = append(n.hbOut, pkt)
+	}
+}
+
+// Known reports whether name is a live member (heartbeat.View).
+func (n *Node) Known(name string) bool {
+	m, ok := n.table.Get(name)
+	return ok && (m.State == membership.StateAlive || m.State == membership.StateSuspect)
+}
 
 // StepHeartbeat hands the node a datagram received on the multicast group.
-func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {}
+// Without heartbeats configured it is dropped and counted.
+func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
+	n.now = now
+	if n.hb == nil || n.leaving {
+		n.drop("heartbeat-disabled")
+		return
+	}
+	d, err := n.hb.proto.Receive(now, from, data, n)
+	if err != nil {
+		return // counted by the protocol, by reason
+	}
+	switch {
+	case d.Join:
+		n.Join(now, []netip.AddrPort{d.Announce.Addr})
+	case d.Sync:
+		n.send(d.Announce.Addr, wire.Digest{Root: n.table.Root(), Count: uint32(n.table.Live())})
+	}
+	n.collectEvents()
+}

@@ -1,0 +1,82 @@
+package mesh_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/meshd/meshd/mesh"
+)
+
+func localConfig(name string) mesh.Config {
+	cfg := mesh.DefaultLocalConfig()
+	cfg.Name = name
+	cfg.BindAddr = "127.0.0.1:0"
+	cfg.Cluster = "test"
+	return cfg
+}
+
+func startN(t *testing.T, n int, mod func(*mesh.Config)) []*mesh.Mesh {
+	t.Helper()
+	var ms []*mesh.Mesh
+	for i := 0; i < n; i++ {
+		cfg := localConfig(fmt.Sprintf("node-%02d", i))
+		if mod != nil {
+			mod(&cfg)
+		}
+		m, err := mesh.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+		t.Cleanup(func() { m.Close() })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range ms[1:] {
+		if _, err := m.Join(ctx, ms[0].Addr().String()); err != nil {
+			t.Fatalf("%s join: %v", m.Local().Name, err)
+		}
+	}
+	return ms
+}
+
+func aliveCount(m *mesh.Mesh) int {
+	c := 0
+	for _, mem := range m.Members() {
+		if mem.State == mesh.StateAlive {
+			c++
+		}
+	}
+	return c
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSmoke(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ms := startN(t, 3, nil)
+	waitFor(t, 20*time.Second, "3 alive everywhere", func() bool {
+		for _, m := range ms {
+			if aliveCount(m) != 3 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, m := range ms {
+		m.Close()
+	}
+}
