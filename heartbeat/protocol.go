@@ -1,0 +1,275 @@
+package heartbeat
+
+import (
+	"bytes"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/meshd/meshd/mesh/wire"
+)
+
+// View is the engine's current member table as heartbeats need it.
+type View interface {
+	// Known reports whether name is a live member (alive or suspect). Dead
+	// and left members must count as unknown, so that a member heard again
+	// after a partition is joined again.
+	Known(name string) bool
+	// Digest is this node's anti-entropy digest, compared with the sender's.
+	Digest() uint64
+}
+
+// Decision tells the engine what to do about an accepted heartbeat.
+type Decision struct {
+	// Announce is what the sender said; join Announce.Addr.
+	Announce Announce
+	// Join: the sender is not a live member; join it.
+	Join bool
+	// Sync: the sender is known but its digest differs; start a delta sync.
+	Sync bool
+}
+
+// Protocol is one node's heartbeat state: schedule, keyring, replay and
+// rate-limit tables. Not safe for concurrent use.
+type Protocol struct {
+	cfg   Config
+	rng   *rand.Rand
+	nonce io.Reader
+	keys  *wire.Keyring
+	tag   uint32
+
+	next time.Time // when Tick sends next; zero: at the first Tick
+	seq  uint64    // last sequence sent
+
+	seen   *lru[seen]      // last sealed sequence per sender, for replays
+	acted  *lru[time.Time] // last join/sync triggered per sender, for cooldown
+	bucket bucket          // joins and syncs triggered by heartbeats
+
+	stats   Stats
+	scratch []byte // AAD, then opened plaintext; reused between calls
+}
+
+type seen struct {
+	seq uint64
+	at  time.Time // receiver's clock
+}
+
+// New checks cfg and returns a Protocol. rng drives the jitter (a seeded
+// source makes a simulation reproducible); nonce supplies AEAD nonces and
+// may be nil for crypto/rand.
+func New(cfg Config, rng *rand.Rand, nonce io.Reader) (*Protocol, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if rng == nil {
+		return nil, errors.New("heartbeat: New: rng is nil")
+	}
+	if nonce == nil {
+		nonce = crand.Reader
+	}
+	cfg = cfg.withDefaults()
+	p := &Protocol{
+		cfg:    cfg,
+		rng:    rng,
+		nonce:  nonce,
+		tag:    clusterTag(cfg.Cluster),
+		seen:   newLRU[seen](MaxSenders),
+		acted:  newLRU[time.Time](MaxSenders),
+		bucket: newBucket(cfg.JoinRate, cfg.JoinBurst),
+		stats:  Stats{Dropped: map[string]uint64{}},
+	}
+	if err := p.SetKeys(cfg.Keys); err != nil {
+		return nil, err
+	}
+	p.cfg.Keys = nil // the ring holds them; do not keep a second copy
+	return p, nil
+}
+
+// SetKeys replaces the keyring: the first key seals, all open. No keys means
+// heartbeats travel unsealed and sealed ones are dropped as bad-key.
+func (p *Protocol) SetKeys(keys [][]byte) error {
+	kr, err := wire.NewKeyring(keys)
+	if err != nil {
+		return fmt.Errorf("heartbeat: Config.Keys: %w", err)
+	}
+	p.keys = kr
+	return nil
+}
+
+// NextDeadline is when Tick will next produce a heartbeat. Before the first
+// Tick it is the zero time: the first heartbeat goes out at once, which is
+// what makes a fresh LAN converge within about one interval.
+func (p *Protocol) NextDeadline() time.Time { return p.next }
+
+// Tick returns the heartbeat to multicast when one is due at now, else nil.
+// self gives the current address, incarnation, digest and count; its
+// Cluster and Name are taken from the Config. The caller owns the slice.
+func (p *Protocol) Tick(now time.Time, self Announce) []byte {
+	if !p.next.IsZero() && now.Before(p.next) {
+		return nil
+	}
+	// ±10% jitter keeps a LAN of nodes started together from sending in
+	// lockstep.
+	jitter := 0.9 + 0.2*p.rng.Float64()
+	p.next = now.Add(time.Duration(float64(p.cfg.Interval) * jitter))
+	pkt, err := p.encode(now, self)
+	if err != nil {
+		p.stats.SendErrors++
+		return nil
+	}
+	p.stats.Sent++
+	return pkt
+}
+
+func (p *Protocol) encode(now time.Time, self Announce) ([]byte, error) {
+	if err := checkAddr(self.Addr); err != nil {
+		return nil, err
+	}
+	self.Cluster, self.Name = p.cfg.Cluster, p.cfg.Name
+	// The sequence starts at the clock so that it keeps growing across a
+	// restart, and grows by at least one so that it is strictly increasing
+	// even when the clock stalls or steps back.
+	p.seq = max(p.seq+1, uint64(max(now.UnixNano(), 0)))
+	var flags byte
+	if p.keys != nil {
+		flags = flagSealed
+	}
+	var buf bytes.Buffer
+	buf.Write(appendHeader(make([]byte, 0, 128), flags, p.tag))
+	if err := encodeBody(&buf, body{Announce: self, Seq: p.seq, Time: now.UnixNano()}); err != nil {
+		return nil, err
+	}
+	pkt := buf.Bytes()
+	if p.keys == nil {
+		return pkt, nil
+	}
+	aad := append(append([]byte(nil), pkt[:headerLen]...), p.cfg.Cluster...)
+	return p.keys.Seal(pkt[:headerLen:headerLen], pkt[headerLen:], aad, p.nonce)
+}
+
+// Receive handles a datagram from the group. It returns the sender's
+// announce and what to do about it, or a *DropError when the datagram was
+// dropped (counted in Stats by reason). view is the caller's current table;
+// nil means an empty one.
+func (p *Protocol) Receive(now time.Time, from netip.AddrPort, pkt []byte, view View) (Decision, error) {
+	b, reason, err := p.accept(now, pkt)
+	if reason == "" {
+		var d Decision
+		if d, reason = p.decide(now, b, view); reason == "" {
+			p.stats.Received++
+			return d, nil
+		}
+	}
+	p.stats.Dropped[reason]++
+	return Decision{}, &DropError{Reason: reason, From: from, Err: err}
+}
+
+// accept authenticates and parses pkt, returning a drop reason if it is not
+// a fresh heartbeat of our cluster from another node.
+func (p *Protocol) accept(now time.Time, pkt []byte) (body, string, error) {
+	if len(pkt) > MaxPacketLen {
+		return body{}, ReasonMalformed, fmt.Errorf("%d bytes, at most %d", len(pkt), MaxPacketLen)
+	}
+	h, err := parseHeader(pkt)
+	if err != nil {
+		if bytes.HasPrefix(pkt, libclusterPrefix) {
+			return body{}, ReasonLibcluster, nil
+		}
+		return body{}, ReasonMalformed, err
+	}
+	if h.tag != p.tag {
+		return body{}, ReasonForeignCluster, nil
+	}
+	sealed := h.flags&flagSealed != 0
+	plain := pkt[headerLen:]
+	switch {
+	case sealed && p.keys == nil:
+		return body{}, ReasonBadKey, errors.New("sealed, and no keyring is set")
+	case !sealed && p.keys != nil:
+		return body{}, ReasonUnsealed, nil
+	case sealed:
+		aad := append(append(p.scratch[:0], pkt[:headerLen]...), p.cfg.Cluster...)
+		// Open appends the plaintext after the AAD in the same scratch
+		// buffer, so steady state allocates nothing.
+		out, err := p.keys.Open(aad, pkt[headerLen:], aad)
+		if err != nil {
+			return body{}, ReasonBadKey, err
+		}
+		p.scratch = out
+		plain = out[len(aad):]
+	}
+	b, err := decodeBody(plain)
+	if err != nil {
+		return body{}, ReasonMalformed, err
+	}
+	if b.Cluster != p.cfg.Cluster {
+		return body{}, ReasonForeignCluster, nil
+	}
+	if b.Name == p.cfg.Name {
+		return body{}, ReasonSelf, nil
+	}
+	if sealed {
+		if reason, err := p.checkFresh(now, b); reason != "" {
+			return body{}, reason, err
+		}
+	}
+	return b, "", nil
+}
+
+// checkFresh rejects replayed and stale sealed heartbeats and remembers the
+// sender's sequence.
+func (p *Protocol) checkFresh(now time.Time, b body) (string, error) {
+	skew := now.Sub(time.Unix(0, b.Time))
+	if skew > p.cfg.MaxSkew || skew < -p.cfg.MaxSkew {
+		return ReasonStale, fmt.Errorf("timestamp %v from now, at most ±%v", skew, p.cfg.MaxSkew)
+	}
+	// A sender not heard for 2*MaxSkew is forgotten: every heartbeat it sent
+	// before is already outside the skew window.
+	if last, ok := p.seen.get(b.Name); ok && now.Sub(last.at) <= 2*p.cfg.MaxSkew && b.Seq <= last.seq {
+		return ReasonReplay, fmt.Errorf("sequence %d, last seen %d", b.Seq, last.seq)
+	}
+	p.seen.put(b.Name, seen{seq: b.Seq, at: now})
+	return "", nil
+}
+
+// decide turns an accepted heartbeat into a Decision, rate-limiting the
+// joins and syncs it triggers.
+func (p *Protocol) decide(now time.Time, b body, view View) (Decision, string) {
+	if view == nil {
+		view = emptyView{}
+	}
+	d := Decision{Announce: b.Announce}
+	if !view.Known(b.Name) {
+		d.Join = true
+	} else if b.Digest != view.Digest() {
+		d.Sync = true
+	}
+	if !d.Join && !d.Sync {
+		return d, ""
+	}
+	if last, ok := p.acted.get(b.Name); ok {
+		if since := now.Sub(last); since >= 0 && since < p.cfg.Cooldown {
+			// Acted on this sender recently; the exchange is likely still
+			// under way. Not a drop: the heartbeat itself was fine.
+			d.Join, d.Sync = false, false
+			return d, ""
+		}
+	}
+	if !p.bucket.take(now) {
+		return Decision{}, ReasonRateLimited
+	}
+	p.acted.put(b.Name, now)
+	return d, ""
+}
+
+type emptyView struct{}
+
+func (emptyView) Known(string) bool { return false }
+func (emptyView) Digest() uint64    { return 0 }
+
+// Stats returns a copy of the counters.
+func (p *Protocol) Stats() Stats { return p.stats.clone() }
