@@ -177,7 +177,9 @@ func TestStaleTimestampsAreRejected(t *testing.T) {
 }
 
 func TestRestartedSenderWithClockSetBackIsAcceptedAfterTwoSkews(t *testing.T) {
-	mk := func() *Protocol { return newProto(t, Config{Name: "a", Keys: [][]byte{key(1)}, MaxSkew: 5 * time.Second}) }
+	mk := func() *Protocol {
+		return newProto(t, Config{Name: "a", Keys: [][]byte{key(1)}, MaxSkew: 5 * time.Second})
+	}
 	b := newProto(t, Config{Name: "b", Keys: [][]byte{key(1)}, MaxSkew: 5 * time.Second})
 	if _, err := b.Receive(t0, src, mustTick(t, mk(), t0, announce("a", 1)), nil); err != nil {
 		t.Fatal(err)

@@ -94,4 +94,3 @@ func BenchmarkReceiveSealed(b *testing.B) {
 		}
 	}
 }
-
