@@ -31,7 +31,7 @@ func TestFormatParseRoundTrip(t *testing.T) {
 func TestParseErrorsNameTheLine(t *testing.T) {
 	k := Encode(make([]byte, 32))
 	cases := map[string]string{
-		"# c\n\nnot base64!\n":                   "line 3: not a base64 key",
+		"# c\n\nnot base64!\n":                     "line 3: not a base64 key",
 		k + "\n" + Encode(make([]byte, 16)) + "\n": "line 2: 16 bytes, want 32",
 		k + "\n  \n" + k + "\n":                    "line 3: the same key as line 1",
 	}
