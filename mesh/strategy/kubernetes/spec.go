@@ -83,6 +83,9 @@ func splitSpec(s string) ([][2]string, error) {
 		} else {
 			end := nextKeyComma(rest)
 			val, rest = rest[:end], rest[end:]
+			if strings.HasSuffix(strings.TrimSpace(val), ",") {
+				return nil, fmt.Errorf("kubernetes spec: %s: empty item after %q: an empty item is not KEY=VALUE", key, val)
+			}
 		}
 		out = append(out, [2]string{key, strings.TrimSpace(val)})
 		rest = strings.TrimSpace(strings.TrimPrefix(rest, ","))
