@@ -1,6 +1,7 @@
 package poll
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -58,13 +59,17 @@ func (l *FailureLog) Failure(err error) {
 		every = DefaultLogEvery
 	}
 	l.failures++
+	first, again := "discovery failed; keeping the last good seeds", "discovery still failing; keeping the last good seeds"
+	var partial *PartialError
+	if errors.As(err, &partial) {
+		first, again = "discovery partly failed", "discovery still partly failing"
+	}
 	switch {
 	case !l.failing:
 		l.failing, l.since, l.lastLogged = true, now, now
-		l.logger().Warn("discovery failed; keeping the last good seeds",
-			"strategy", l.Name, "err", errString(err))
+		l.logger().Warn(first, "strategy", l.Name, "err", errString(err))
 	case now.Sub(l.lastLogged) >= every:
-		l.logger().Warn("discovery still failing; keeping the last good seeds",
+		l.logger().Warn(again,
 			"strategy", l.Name, "err", errString(err),
 			"failures", l.failures, "suppressed", l.suppressed,
 			"failing_for", now.Sub(l.since).Round(time.Millisecond))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -108,4 +109,14 @@ func (x *Expander) Forget(keep []Entry) {
 			delete(x.last, h)
 		}
 	}
+}
+
+// SystemResolver is Go's resolver: /etc/hosts, then the system's DNS. It
+// is the default of lists of hosts, which are often "localhost" or names
+// from /etc/hosts.
+type SystemResolver struct{}
+
+// LookupIP resolves host to its IPv4 and IPv6 addresses.
+func (SystemResolver) LookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 }
