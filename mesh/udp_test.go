@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/meshd/meshd/mesh"
 )
 
@@ -66,7 +64,6 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 func TestSmoke(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	ms := startN(t, 3, nil)
 	waitFor(t, 20*time.Second, "3 alive everywhere", func() bool {
 		for _, m := range ms {

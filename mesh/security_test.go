@@ -1,0 +1,213 @@
+package mesh_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/meshd/meshd/mesh"
+	"github.com/meshd/meshd/mesh/wire"
+)
+
+func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+
+func newNode(t *testing.T, name string, mod func(*mesh.Config)) *mesh.Mesh {
+	t.Helper()
+	cfg := localConfig(name)
+	if mod != nil {
+		mod(&cfg)
+	}
+	m, err := mesh.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func tryJoin(a, b *mesh.Mesh) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := a.Join(ctx, b.Addr().String())
+	return err
+}
+
+func TestForeignKeyAndClusterNeverJoin(t *testing.T) {
+	a := newNode(t, "a", func(c *mesh.Config) { c.Keys = [][]byte{key(1)} })
+	b := newNode(t, "b", func(c *mesh.Config) { c.Keys = [][]byte{key(2)} })
+	c := newNode(t, "c", func(c *mesh.Config) { c.Cluster = "other"; c.Keys = [][]byte{key(1)} })
+	d := newNode(t, "d", nil) // no key at all
+	for _, x := range []*mesh.Mesh{b, c, d} {
+		if err := tryJoin(x, a); err == nil {
+			t.Fatalf("%s joined a with the wrong key or cluster", x.Local().Name)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(a.Members()); n != 1 {
+		t.Fatalf("a knows %d members, want only itself", n)
+	}
+	dropped := a.Stats().Dropped
+	for _, reason := range []string{"bad-key", "foreign-cluster", "unencrypted"} {
+		if dropped[reason] == 0 {
+			t.Errorf("no packet counted as dropped for %q: %v", reason, dropped)
+		}
+	}
+}
+
+// Rotation: the new key is installed everywhere as secondary, made primary
+// one node at a time, then the old one is removed; the cluster never splits.
+func TestKeyRotation(t *testing.T) {
+	old, next := key(1), key(2)
+	ms := startN(t, 3, func(c *mesh.Config) { c.Keys = [][]byte{old} })
+	waitFor(t, 20*time.Second, "3 alive", allSee(ms, 3))
+	steps := [][][]byte{{old, next}, {next, old}, {next}}
+	for _, ring := range steps {
+		for _, m := range ms {
+			if err := m.SetKeys(ring); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // mixed rings live side by side for a while
+			for _, o := range ms {
+				if aliveCount(o) != 3 {
+					t.Fatalf("cluster split during rotation at ring of %d keys", len(ring))
+				}
+			}
+		}
+	}
+	for _, m := range ms {
+		if s := m.Stats().Dropped; s["bad-key"] != 0 {
+			t.Fatalf("packets were refused during rotation: %v", s)
+		}
+	}
+	if err := ms[0].SetKeys([][]byte{make([]byte, 16)}); err == nil {
+		t.Fatal("SetKeys accepted a 16-byte key")
+	}
+}
+
+func TestBadPacketsAreDroppedAndCounted(t *testing.T) {
+	k := key(7)
+	a := newNode(t, "a", func(c *mesh.Config) { c.Keys = [][]byte{k} })
+	conn, err := net.Dial("udp", a.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	codec, _ := wire.NewCodec("test", [][]byte{k}, nil)
+	enc := wire.NewEncoder()
+	sealed, _ := codec.Frame(nil, enc.Encode(wire.Ping{Seq: 1, Target: "a"}), time.Now())
+	stale, _ := codec.Frame(nil, enc.Encode(wire.Ping{Seq: 2, Target: "a"}), time.Now().Add(-10*time.Minute))
+	send := [][]byte{
+		[]byte("garbage that is not a packet"),
+		{},
+		sealed[:len(sealed)-5], // truncated
+		make([]byte, 3000),     // oversized
+		sealed, sealed,         // replayed
+		stale,                            // too old
+		append([]byte("heartbeat::"), 1), // libcluster
+	}
+	for _, p := range send {
+		conn.Write(p)
+	}
+	want := map[string]uint64{"bad-magic": 2, "replay": 1, "stale": 1, "bad-key": 1, "oversized": 1}
+	waitFor(t, 5*time.Second, "drops counted", func() bool {
+		d := a.Stats().Dropped
+		for r, n := range want {
+			if d[r] < n {
+				return false
+			}
+		}
+		return true
+	})
+	if st := a.Stats(); st.PacketsIn < uint64(len(send)-1) {
+		t.Fatalf("only %d packets seen", st.PacketsIn)
+	}
+}
+
+func TestConfigErrorsNameTheField(t *testing.T) {
+	cases := map[string]func(*mesh.Config){
+		"BindAddr":      func(c *mesh.Config) { c.BindAddr = "nowhere" },
+		"Keys[0]":       func(c *mesh.Config) { c.Keys = [][]byte{{1, 2, 3}} },
+		"ProbeTimeout":  func(c *mesh.Config) { c.ProbeTimeout = 2 * c.ProbeInterval },
+		"GossipNodes":   func(c *mesh.Config) { c.GossipNodes = 0 },
+		"Cluster":       func(c *mesh.Config) { c.Cluster = "" },
+		"MaxPacketSize": func(c *mesh.Config) { c.MaxPacketSize = 100 },
+		"AdvertiseAddr": func(c *mesh.Config) { c.AdvertiseAddr = "0.0.0.0:7946" },
+		"Multicast.Interfaces": func(c *mesh.Config) {
+			c.Multicast = &mesh.MulticastConfig{}
+		},
+	}
+	for field, mod := range cases {
+		cfg := localConfig("x")
+		mod(&cfg)
+		m, err := mesh.New(cfg)
+		if err == nil {
+			m.Close()
+			t.Fatalf("%s: accepted", field)
+		}
+		fe, ok := err.(*mesh.FieldError)
+		if !ok || fe.Field != field {
+			t.Fatalf("%s: got %v", field, err)
+		}
+	}
+	// A port in use is an error naming BindAddr.
+	a := newNode(t, "a", nil)
+	cfg := localConfig("b")
+	cfg.BindAddr = a.Addr().String()
+	if m, err := mesh.New(cfg); err == nil {
+		m.Close()
+		t.Fatal("bound a port in use")
+	}
+}
+
+// A subscriber that never reads does not block the mesh, and one that reads
+// late still gets the final state of every member.
+func TestSlowSubscriber(t *testing.T) {
+	var ms []*mesh.Mesh
+	for _, name := range []string{"node-00", "node-01", "node-02", "node-03"} {
+		ms = append(ms, newNode(t, name, func(c *mesh.Config) { c.EventBuffer = 1 }))
+	}
+	ch, cancel := ms[0].Subscribe()
+	defer cancel()
+	_, cancel2 := ms[0].Subscribe() // never read
+	defer cancel2()
+	for _, m := range ms[1:] {
+		if err := tryJoin(m, ms[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "4 alive", allSee(ms, 4))
+	ms[3].Close()
+	waitFor(t, 30*time.Second, "fail of node-03 seen", func() bool {
+		for _, m := range ms[0].Members() {
+			if m.Name == "node-03" && m.State == mesh.StateDead {
+				return true
+			}
+		}
+		return false
+	})
+	want := map[string]mesh.EventType{"node-01": mesh.EventJoin, "node-02": mesh.EventJoin, "node-03": mesh.EventFail}
+	last := map[string]mesh.EventType{}
+	timeout := time.After(5 * time.Second)
+	for !sameEvents(last, want) {
+		select {
+		case ev := <-ch:
+			last[ev.Member.Name] = ev.Type
+		case <-timeout:
+			t.Fatalf("final states not delivered: got %v, want %v", last, want)
+		}
+	}
+}
+
+func sameEvents(a, b map[string]mesh.EventType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
