@@ -120,10 +120,11 @@ type MulticastConfig struct {
 	// Interfaces are the interface names or addresses to send and listen on.
 	// Required: the mesh never multicasts on an interface it was not given.
 	Interfaces []string
-	// TTL is the multicast TTL (hop limit); 0 keeps packets on the host. Default 1.
+	// TTL is the multicast TTL (hop limit); 0 keeps packets on the host.
+	// DefaultMulticastConfig sets 1 (the local segment).
 	TTL int
-	// Loopback delivers our own heartbeats to other sockets on this host.
-	// Default true.
+	// Loopback delivers our own heartbeats to other sockets on this host,
+	// which members sharing a host need. DefaultMulticastConfig sets it.
 	Loopback bool
 	// Interval is the time between two heartbeats, jittered by ±10%. Default 1s.
 	Interval time.Duration

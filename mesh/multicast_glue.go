@@ -2,16 +2,86 @@ package mesh
 
 import (
 	"errors"
+	"maps"
+	"net"
+	"sync"
 
 	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/multicast"
 )
 
-// multicastRunner is replaced by the glue to package multicast once it lands.
-type multicastRunner struct{ inbox chan transport.Packet }
+// DefaultMulticastConfig is LAN discovery on the given interfaces with
+// libcluster's group 230.1.1.251:45892, TTL 1 (the local segment), loopback
+// on (so several members may share a host) and a heartbeat every second.
+func DefaultMulticastConfig(interfaces ...string) *MulticastConfig {
+	return &MulticastConfig{Group: multicast.DefaultGroup, Interfaces: interfaces, TTL: 1, Loopback: true}
+}
+
+// multicastRunner owns the heartbeat socket: a goroutine reads heartbeats
+// into inbox for the engine goroutine; the engine's heartbeats go out
+// through send.
+type multicastRunner struct {
+	conn  *multicast.Conn
+	inbox chan transport.Packet
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
 
 func startMulticast(m *Mesh, c MulticastConfig) (*multicastRunner, error) {
-	return nil, &FieldError{Field: "Multicast", Err: errors.New("multicast discovery is not available yet")}
+	conn, err := multicast.Listen(multicast.Config{Group: c.Group, Interfaces: c.Interfaces, TTL: c.TTL,
+		Loopback: c.Loopback, Broadcast: c.Broadcast})
+	if err != nil {
+		return nil, &FieldError{Field: "Multicast", Err: err}
+	}
+	r := &multicastRunner{conn: conn, inbox: make(chan transport.Packet, 256), done: make(chan struct{})}
+	r.wg.Add(1)
+	go r.read(m)
+	return r, nil
 }
-func (r *multicastRunner) send(b []byte)              {}
-func (r *multicastRunner) close()                     {}
-func (r *multicastRunner) addStats(s *HeartbeatStats) {}
+
+func (r *multicastRunner) read(m *Mesh) {
+	defer r.wg.Done()
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := r.conn.Receive(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-r.done:
+				return
+			default:
+			}
+			m.log.Warn("multicast receive failed", "err", err)
+			continue
+		}
+		select {
+		case r.inbox <- transport.Packet{Addr: from, Data: append([]byte(nil), buf[:n]...)}:
+		case <-r.done:
+			return
+		default: // the engine is behind: a heartbeat comes again next interval
+		}
+	}
+}
+
+func (r *multicastRunner) send(b []byte) { _ = r.conn.Send(b) }
+
+func (r *multicastRunner) close() {
+	close(r.done)
+	r.conn.Close()
+	r.wg.Wait()
+}
+
+// addStats adds the socket's own drops (wrong interface, truncated, ...).
+func (r *multicastRunner) addStats(s *HeartbeatStats) {
+	st := r.conn.Stats()
+	if s.Dropped == nil {
+		s.Dropped = map[string]uint64{}
+	}
+	d := maps.Clone(s.Dropped)
+	for k, v := range st.Dropped {
+		d["socket-"+k] += v
+	}
+	s.Dropped = d
+}
