@@ -1,0 +1,30 @@
+# meshd: `make test` is the one test command (README.md, .ci/run).
+# It installs what the tests need (the kube-apiserver and etcd binaries for
+# the Kubernetes strategy's tests, cached outside the repository, and
+# iproute2 for the multicast lab), then runs every test with the race
+# detector.
+
+GO ?= go
+export MESHD_K8S_BIN ?= /var/cache/meshd-k8s/bin
+
+.PHONY: test setup demo build bench fuzz
+
+test: setup
+	$(GO) test -race -timeout 30m ./...
+
+setup:
+	@scripts/setup-test-deps.sh
+
+demo:
+	$(GO) run ./cmd/meshd demo
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/meshd ./cmd/meshd
+
+bench:
+	$(GO) run ./bench
+
+# Runs every fuzz target for FUZZTIME each (default 1m).
+FUZZTIME ?= 1m
+fuzz:
+	@scripts/fuzz-all.sh $(FUZZTIME)
