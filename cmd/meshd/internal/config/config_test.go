@@ -191,12 +191,12 @@ func TestErrorsNameSourceFieldAndExpectation(t *testing.T) {
 
 func TestFlagErrorsAreUsageErrors(t *testing.T) {
 	cases := map[string][]string{
-		"unknown flag --bogus":                {"--bogus"},
-		`invalid value "lna" for --profile`:   {"--profile", "lna"},
-		"flag --bind needs a value":           {"--bind"},
-		`unexpected argument "10.0.0.1:7946"`: {"10.0.0.1:7946"},
+		"unknown flag --bogus":                  {"--bogus"},
+		`invalid value "lna" for --profile`:     {"--profile", "lna"},
+		"flag --bind needs a value":             {"--bind"},
+		`unexpected argument "10.0.0.1:7946"`:   {"10.0.0.1:7946"},
 		`invalid value "5" for --leave-timeout`: {"--leave-timeout=5"},
-		`invalid value "x" for --strategy`:     {"--strategy", "x"},
+		`invalid value "x" for --strategy`:      {"--strategy", "x"},
 	}
 	for want, args := range cases {
 		_, err := Load(args, env(nil))

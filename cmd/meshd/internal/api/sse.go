@@ -1,0 +1,66 @@
+package api
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Limits of what ReadSSE accepts: a line and an event's data. meshd's
+// events are a few hundred bytes; anything far larger is not from meshd.
+const (
+	maxSSELine = 64 << 10
+	maxSSEData = 256 << 10
+)
+
+// ReadSSE reads a Server-Sent Events stream and calls fn with each event's
+// type ("message" when not given) and data, until the stream ends (nil), fn
+// fails (its error) or the input breaks the limits.
+func ReadSSE(r io.Reader, fn func(event, data string) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxSSELine)
+	var event string
+	var data strings.Builder
+	hasData := false
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			if hasData {
+				if event == "" {
+					event = "message"
+				}
+				if err := fn(event, strings.TrimSuffix(data.String(), "\n")); err != nil {
+					return err
+				}
+			}
+			event, hasData = "", false
+			data.Reset()
+			continue
+		}
+		if line[0] == ':' {
+			continue // comment: keepalive
+		}
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "event":
+			event = value
+		case "data":
+			if data.Len()+len(value)+1 > maxSSEData {
+				return fmt.Errorf("event data larger than %d bytes", maxSSEData)
+			}
+			data.WriteString(value)
+			data.WriteByte('\n')
+			hasData = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("event stream line longer than %d bytes", maxSSELine)
+		}
+		return err
+	}
+	return nil
+}
