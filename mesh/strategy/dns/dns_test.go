@@ -208,7 +208,7 @@ func TestConfig(t *testing.T) {
 	}
 	for want, cfg := range map[string]Config{
 		"Config.Name:":     {},
-		"Config.Name: \"": {Name: "10.0.0.1"},
+		"Config.Name: \"":  {Name: "10.0.0.1"},
 		"Config.Port:":     {Name: "a", Port: 65536},
 		"Config.Interval:": {Name: "a", Interval: -1},
 		"Config.Timeout:":  {Name: "a", Timeout: -1},
