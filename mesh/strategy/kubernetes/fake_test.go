@@ -6,10 +6,18 @@ package kubernetes
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,7 +78,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.mu.Unlock()
-	f.lists++
+	if r.URL.Query().Get("continue") == "" {
+		f.lists++ // complete lists, not pages
+	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("continue"))
 	list := map[string]any{"kind": "EndpointSliceList", "metadata": map[string]any{"resourceVersion": strconv.Itoa(f.rv)}, "items": []any{}}
 	if page < len(f.addrs) {
@@ -310,17 +320,16 @@ func TestSlowServerDoesNotBlock(t *testing.T) {
 func TestCAFileReloaded(t *testing.T) {
 	f := &fakeAPI{}
 	f.set("10.0.0.1")
-	srv := httptest.NewTLSServer(f)
+	srv := httptest.NewUnstartedServer(f)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.StartTLS()
 	defer srv.Close()
-	other := httptest.NewTLSServer(f) // another self-signed CA
-	other.Close()
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.crt")
-	writeCA := func(s *httptest.Server) {
-		b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
-		writeTokenFile(t, ca, string(b))
+	writeCA := func(der []byte) {
+		writeTokenFile(t, ca, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
 	}
-	writeCA(other)
+	writeCA(otherCA(t))
 	l := &logs{}
 	watch := false
 	s := mustNew(t, Config{APIServer: srv.URL, Namespace: "prod", Service: "meshd", Port: "gossip",
@@ -331,9 +340,28 @@ func TestCAFileReloaded(t *testing.T) {
 	// Make sure the rewritten file gets a different modification time even
 	// on file systems with coarse timestamps.
 	time.Sleep(20 * time.Millisecond)
-	writeCA(srv)
+	writeCA(srv.Certificate().Raw)
 	r.waitSeeds(t, "10.0.0.1:7946")
 
 	os.WriteFile(ca, []byte("garbage"), 0o600)
 	waitFor(t, "an error naming the CA file", func() bool { return strings.Contains(s.Stats().LastError, "holds no PEM certificate") })
+}
+
+// otherCA returns a self-signed CA certificate that did not sign anything.
+func otherCA(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "unrelated CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }
