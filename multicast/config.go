@@ -36,9 +36,14 @@ type Config struct {
 	// (IP_MULTICAST_LOOP); nodes sharing a host need it.
 	Loopback bool
 	// Bind is the IP address the socket binds, with the group's port.
-	// Default: the group address on Linux (the socket then receives only the
-	// group's datagrams), the unspecified address elsewhere and in
-	// Broadcast mode.
+	// Default: the unspecified address ("0.0.0.0" or "::"); the group
+	// address means the same (Go binds it as the unspecified one). Linux
+	// hands group and broadcast datagrams only to sockets bound to the
+	// unspecified address or to the datagram's destination, so a unicast
+	// Bind is refused; in Broadcast mode "255.255.255.255" or the broadcast
+	// address of a configured interface is allowed too. Whatever the bind,
+	// Receive drops datagrams not addressed to the group (or broadcast
+	// address) and those arriving on other interfaces.
 	Bind string
 	// Broadcast sends to each interface's IPv4 directed broadcast address
 	// instead of a multicast group, for networks without multicast.

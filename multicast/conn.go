@@ -61,16 +61,17 @@ func Listen(cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	v6 := !p.group.Addr().Is4()
+	// Go's net package binds a multicast address as the wildcard anyway;
+	// Receive filters by destination and arrival interface instead.
 	bind := p.bind
-	switch {
-	case bind.IsValid():
-	case bindGroupByDefault && !p.Broadcast && !v6:
-		bind = p.group.Addr()
-	case v6:
-		// A link-local group cannot be bound without naming one interface.
-		bind = netip.IPv6Unspecified()
-	default:
+	if !bind.IsValid() || bind.IsMulticast() {
 		bind = netip.IPv4Unspecified()
+		if v6 {
+			bind = netip.IPv6Unspecified()
+		}
+	}
+	if err := checkBind(bind, p, ifaces); err != nil {
+		return nil, err
 	}
 	network := "udp4"
 	if v6 {

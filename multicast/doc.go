@@ -6,10 +6,11 @@
 //
 // It fixes what hurt users of Elixir libcluster's Gossip strategy:
 //
-//   - Any number of nodes on one host share the port: the socket sets
-//     SO_REUSEADDR and SO_REUSEPORT before binding, and on Linux binds the
-//     group address itself so that unicast traffic to the port is not load
-//     balanced into it (libcluster#94, #206: eaddrinuse).
+//   - Any number of nodes on one host share the port (libcluster#94, #206:
+//     eaddrinuse): the socket sets SO_REUSEADDR before binding (and
+//     SO_REUSEPORT on the BSDs, which need it; on Linux it would misroute
+//     group datagrams, see control in sockopt_linux.go). Unicast datagrams
+//     to the port are dropped by Receive, which checks the destination.
 //   - A bad interface is an error that names it and the group, returned by
 //     Listen, never a crash (libcluster#189):
 //     multicast: join 230.1.1.251 on interface "eth9": no such interface

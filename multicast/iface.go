@@ -158,3 +158,23 @@ func broadcastOf(p netip.Prefix) netip.Addr {
 	v := (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])) | host
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
+
+// checkBind refuses a bind address that would never receive the group's
+// datagrams.
+func checkBind(bind netip.Addr, p parsed, ifaces []iface) error {
+	if bind.IsUnspecified() {
+		return nil
+	}
+	if p.Broadcast {
+		if bind == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+			return nil
+		}
+		for _, ifc := range ifaces {
+			if bind == ifc.bcast {
+				return nil
+			}
+		}
+		return fmt.Errorf("multicast: Config.Bind: %v is neither unspecified nor a broadcast address of the configured interfaces: no broadcast would arrive", bind)
+	}
+	return fmt.Errorf("multicast: Config.Bind: %v is a unicast address: no group datagram would arrive; leave it empty", bind)
+}

@@ -195,3 +195,54 @@ func loopbackName(t *testing.T) string {
 	t.Fatal("no loopback interface")
 	return ""
 }
+
+func TestUnicastToThePortIsDropped(t *testing.T) {
+	port := freePort(t)
+	c := mustListen(t, loopbackConfig(fmt.Sprintf("239.255.77.7:%d", port)))
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	prefix := token(t)
+	if _, err := u.WriteToUDP([]byte(prefix+"unicast"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send([]byte(prefix + "group")); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, c, prefix, map[string]bool{prefix + "group": true, prefix + "unicast": true}, time.Now().Add(time.Second))
+	if _, ok := got[prefix+"group"]; !ok {
+		t.Fatalf("group datagram not received: %v", got)
+	}
+	if _, ok := got[prefix+"unicast"]; ok {
+		t.Fatal("a unicast datagram to the port was handed over")
+	}
+	if s := c.Stats(); s.Dropped[DropNotGroup] != 1 {
+		t.Fatalf("stats %+v, want one not-group drop", s)
+	}
+}
+
+func TestBindAddresses(t *testing.T) {
+	port := freePort(t)
+	group := fmt.Sprintf("239.255.77.8:%d", port)
+	for _, bind := range []string{"0.0.0.0", "239.255.77.8"} {
+		cfg := loopbackConfig(group)
+		cfg.Bind = bind
+		c := mustListen(t, cfg)
+		if !c.LocalAddr().Addr().IsUnspecified() || c.LocalAddr().Port() != port {
+			t.Errorf("Bind %s: bound %v", bind, c.LocalAddr())
+		}
+	}
+	cfg := loopbackConfig(group)
+	cfg.Bind = "127.0.0.1"
+	if _, err := Listen(cfg); err == nil || !strings.Contains(err.Error(), "Config.Bind") {
+		t.Errorf("unicast Bind: %v, want a Config.Bind error", err)
+	}
+	bc := Config{Group: group, Interfaces: []string{"127.0.0.1"}, Broadcast: true, Bind: "127.255.255.255"}
+	mustListen(t, bc)
+	bc.Bind = "127.0.0.2"
+	if _, err := Listen(bc); err == nil || !strings.Contains(err.Error(), "Config.Bind") {
+		t.Errorf("unicast Bind in broadcast mode: %v, want a Config.Bind error", err)
+	}
+}

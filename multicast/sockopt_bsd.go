@@ -9,10 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// bindGroupByDefault is false: the BSDs do not filter by a multicast bind
-// address the way Linux does, so the wildcard is the portable choice.
-const bindGroupByDefault = false
-
+// control sets SO_REUSEADDR and SO_REUSEPORT (the BSDs need the latter for
+// several sockets to share a port) and SO_BROADCAST in Broadcast mode.
 func control(v6, broadcast bool) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, c syscall.RawConn) error {
 		var err error

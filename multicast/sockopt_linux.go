@@ -7,12 +7,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// bindGroupByDefault: Linux filters by destination when a socket is bound to
-// a multicast address, so unicast datagrams to the port never reach it.
-const bindGroupByDefault = true
-
 // control runs on the socket before bind: share the port with every other
 // node of the host, hear only our own memberships, and allow broadcast.
+//
+// On Linux SO_REUSEADDR alone lets any number of UDP sockets share a port,
+// and multicast and broadcast datagrams reach every one of them. SO_REUSEPORT
+// is deliberately not set: it puts the sockets into one reuseport group, and
+// Linux (seen on 6.x) then hands a group datagram that only one socket of the
+// host wants (one joined on eth0, another on eth1) to a socket of the group
+// picked by hash, which drops it. TestLabOtherInterfacesAreNotHeard shows it.
+// SO_REUSEADDR is also what libcluster and Go's ListenMulticastUDP set, so
+// they share the port with us.
 func control(v6, broadcast bool) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, c syscall.RawConn) error {
 		var err error
@@ -20,10 +25,6 @@ func control(v6, broadcast bool) func(network, address string, c syscall.RawConn
 			s := int(fd)
 			if err = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 				err = errors.Join(errors.New("SO_REUSEADDR"), err)
-				return
-			}
-			if err = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-				err = errors.Join(errors.New("SO_REUSEPORT"), err)
 				return
 			}
 			// By default Linux hands a socket bound to the wildcard every

@@ -8,9 +8,7 @@ import (
 	"syscall"
 )
 
-const bindGroupByDefault = false
-
-var errUnsupported = errors.New("multicast: not supported on " + runtime.GOOS + " (needs SO_REUSEPORT)")
+var errUnsupported = errors.New("multicast: not supported on " + runtime.GOOS)
 
 func control(v6, broadcast bool) func(network, address string, c syscall.RawConn) error {
 	return func(string, string, syscall.RawConn) error { return errUnsupported }
