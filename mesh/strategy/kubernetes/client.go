@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // resource names the API collection a mode lists, for URLs and for the RBAC
@@ -232,10 +232,22 @@ type apiError struct {
 func newAPIError(code int, body []byte, verb string, res resource, ns, tokenFile string, noToken bool) *apiError {
 	e := &apiError{code: code, verb: verb, res: res, namespace: ns, tokenFile: tokenFile, noToken: noToken}
 	if json.Unmarshal(body, &e.st) != nil || e.st.Kind != "Status" {
-		e.st = status{Message: strings.TrimSpace(truncate(string(bytes.ToValidUTF8(body, nil)), 200))}
+		e.st = status{Message: oneLine(string(body), 200)}
 	}
-	e.st.Message = strings.ReplaceAll(truncate(e.st.Message, 500), "\n", " ")
+	e.st.Message, e.st.Reason = oneLine(e.st.Message, 500), oneLine(e.st.Reason, 64)
 	return e
+}
+
+// oneLine makes server-supplied text safe for a single log line: valid
+// UTF-8, control characters as spaces, at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	return strings.TrimSpace(truncate(s, n))
 }
 
 // isAuth reports a 401 or 403: the list is kept, and one line says what

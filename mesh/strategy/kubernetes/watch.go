@@ -182,7 +182,7 @@ func (s *Strategy) watch(ctx context.Context, update func([]string, error)) (int
 			if ev.status.Code == http.StatusGone {
 				return n, errGone
 			}
-			return n, fmt.Errorf("kubernetes: watch %s: error event %d %s: %s", s.res, ev.status.Code, ev.status.Reason, truncate(ev.status.Message, 200))
+			return n, fmt.Errorf("kubernetes: watch %s: error event %d %s: %s", s.res, ev.status.Code, oneLine(ev.status.Reason, 64), oneLine(ev.status.Message, 200))
 		case "DELETED":
 			delete(l.objects, ev.obj.key)
 		default: // ADDED, MODIFIED
