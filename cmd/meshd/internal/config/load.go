@@ -128,7 +128,7 @@ func (s *Settings) check() error {
 		return errorf(s.Origin("http-token-file"), "give http-token or http-token-file, not both (http-token is from %s)", s.Origin("http-token"))
 	}
 	if s.HTTPTokenFile != "" {
-		if _, err := readToken(s.HTTPTokenFile); err != nil {
+		if _, err := ReadToken(s.HTTPTokenFile); err != nil {
 			return errorf(s.Origin("http-token-file"), "%v", err)
 		}
 	}
@@ -137,7 +137,8 @@ func (s *Settings) check() error {
 
 const maxTokenSize = 4096
 
-func readToken(path string) (string, error) {
+// ReadToken reads a bearer token file (trimmed, at most 4 KiB, not empty).
+func ReadToken(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("token file: %w", err)

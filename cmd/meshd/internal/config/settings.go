@@ -179,5 +179,5 @@ func (s *Settings) Token() (string, error) {
 	if s.HTTPTokenFile == "" {
 		return s.HTTPToken, nil
 	}
-	return readToken(s.HTTPTokenFile)
+	return ReadToken(s.HTTPTokenFile)
 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/meshd/meshd/cmd/meshd/internal/api"
+	"github.com/meshd/meshd/cmd/meshd/internal/cli"
+)
+
+// requestTimeout bounds the CLI's short requests.
+const requestTimeout = 10 * time.Second
+
+func cmdMembers(args []string, stdout, stderr io.Writer) int {
+	af, flags := newAgentFlags()
+	asJSON := false
+	state := ""
+	c := &cli.Command{
+		Name:     "members",
+		Synopsis: "meshd members [--http HOST:PORT] [--json] [--state S]",
+		Summary:  "Lists the members the local agent knows, dead and left ones included until they are reaped.",
+		Flags: append(flags,
+			&cli.Flag{Name: "json", Usage: `print the API's JSON array of {"name","addr","state","incarnation","meta"}`,
+				Set: func(v string) error { asJSON = v == "true"; return nil }},
+			&cli.Flag{Name: "state", Arg: "S", Usage: "only members in state S: alive, suspect, dead or left",
+				Set: func(v string) error {
+					switch v {
+					case "alive", "suspect", "dead", "left":
+						state = v
+						return nil
+					}
+					return fmt.Errorf("want alive, suspect, dead or left")
+				}}),
+		Examples: []string{
+			"meshd members",
+			"meshd members --http 127.0.0.2:7947 --json | jq -r '.[] | select(.state==\"alive\") | .addr'",
+		},
+	}
+	pos, code, done := parse(c, args, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
+	}
+	cl, err := af.client()
+	if err != nil {
+		return fail(stderr, c.Name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	ms, err := cl.Members(ctx)
+	if err != nil {
+		return fail(stderr, c.Name, err)
+	}
+	if state != "" {
+		ms = slices.DeleteFunc(ms, func(m api.Member) bool { return m.State != state })
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if ms == nil {
+			ms = []api.Member{}
+		}
+		if err := enc.Encode(ms); err != nil {
+			return fail(stderr, c.Name, err)
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADDRESS\tSTATE\tINCARNATION\tMETA")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", m.Name, m.Addr, m.State, m.Incarnation, formatMeta(m.Meta))
+	}
+	tw.Flush()
+	return 0
+}
+
+func formatMeta(meta map[string]string) string {
+	if len(meta) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		parts = append(parts, k+"="+meta[k])
+	}
+	return strings.Join(parts, ",")
+}
