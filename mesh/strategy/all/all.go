@@ -7,7 +7,7 @@
 //	s, err := all.FromYAML("static", node) // node: hosts: [...], interval: 30s
 //
 // YAML fields are the snake_case names documented by each strategy's
-// package; an unknown field is an error naming it and its line, so a typo
+// package (dashes work too: default-port); an unknown field is an error naming it and its line, so a typo
 // never silently falls back to a default.
 package all
 
@@ -158,14 +158,17 @@ func decodeStrict(node *yaml.Node, dst any) error {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, val := node.Content[i], node.Content[i+1]
-		idx, ok := fields[k.Value]
+		// meshd's own config keys are flag names with dashes; accept
+		// "default-port" for "default_port" so one file reads the same.
+		name := strings.ReplaceAll(k.Value, "-", "_")
+		idx, ok := fields[name]
 		if !ok {
 			return fmt.Errorf("line %d: unknown field %q (known: %s)", k.Line, k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 		}
-		if seen[k.Value] {
+		if seen[name] {
 			return fmt.Errorf("line %d: field %q given twice", k.Line, k.Value)
 		}
-		seen[k.Value] = true
+		seen[name] = true
 		if err := val.Decode(v.Field(idx).Addr().Interface()); err != nil {
 			msg := err.Error()
 			var te *yaml.TypeError

@@ -38,7 +38,7 @@ func TestKinds(t *testing.T) {
 func TestFromYAMLEveryKind(t *testing.T) {
 	docs := map[string]string{
 		"static":     "hosts: [10.0.0.5, '[::1]:7946-7947']\ndefault_port: 7000\ninterval: 30s\nresolver: 127.0.0.1:5353\n",
-		"hostsfile":  "path: /etc/meshd/hosts\ninterval: 2s\n",
+		"hostsfile":  "path: /etc/meshd/hosts\ninterval: 2s\ndefault-port: 7000\n",
 		"dns":        "name: meshd.default.svc.cluster.local\nport: 7946\nresolver: '[::1]:53'\nfamily: ipv6\ntimeout: 1s\n",
 		"dnssrv":     "name: _gossip._udp.meshd.default.svc.cluster.local\nresolver: 127.0.0.1\n",
 		"rancher":    "base_url: http://127.0.0.1:9\nport: 7946\n",
@@ -76,6 +76,7 @@ func TestFromYAMLErrors(t *testing.T) {
 		{"static", "hosts: [a]\nhostz: [b]\n", `line 2: unknown field "hostz"`},
 		{"static", "hosts: [a]\ninterval: 30\n", `field "interval": line 2`},
 		{"static", "hosts: [a]\nhosts: [b]\n", `field "hosts" given twice`},
+		{"static", "hosts: [a]\ndefault_port: 1\ndefault-port: 2\n", `field "default-port" given twice`},
 		{"static", "hosts: a\n", `field "hosts"`},
 		{"static", "- a\n- b\n", "want a mapping"},
 		{"static", "hosts: [a]\nlogger: x\n", `unknown field "logger"`},
