@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -35,9 +34,6 @@ func BuildStrategies(s *config.Settings, log *slog.Logger) ([]mesh.Strategy, err
 		out = append(out, st)
 	}
 	for _, sp := range s.Strategies {
-		if !known(sp.Kind) {
-			return nil, &config.Error{Origin: sp.Origin, Msg: fmt.Sprintf("unknown strategy kind %q; want one of %s", sp.Kind, strings.Join(all.Kinds(), ", "))}
-		}
 		var st mesh.Strategy
 		var err error
 		if sp.Node != nil {
@@ -53,19 +49,10 @@ func BuildStrategies(s *config.Settings, log *slog.Logger) ([]mesh.Strategy, err
 	return out, nil
 }
 
-func known(kind string) bool {
-	for _, k := range all.Kinds() {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
 // oneLine builds a strategy from its one-line spec, adding --dns-server to
 // the kinds that resolve names when the spec names no resolver.
 func oneLine(s *config.Settings, kind, spec string, log *slog.Logger) (mesh.Strategy, error) {
-	switch kind {
+	switch strings.ToLower(kind) {
 	case "static":
 		c, err := static.ParseSpec(spec)
 		if err != nil {

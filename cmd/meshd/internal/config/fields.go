@@ -35,7 +35,7 @@ var fields = []*field{
 		set: func(s *Settings, v string) error { return path(&s.ConfigFile, v) }},
 	{name: "name", arg: "N", usage: "member name, unique in the cluster", def: "the hostname",
 		set: func(s *Settings, v string) error { return memberName(&s.Name, v) }},
-	{name: "bind", arg: "HOST:PORT", usage: "gossip address to bind (UDP and TCP)", def: "0.0.0.0:7946, 127.0.0.1:7946 with --profile local",
+	{name: "bind", arg: "HOST:PORT", usage: "gossip address to bind (UDP)", def: "0.0.0.0:7946, 127.0.0.1:7946 with --profile local",
 		set: func(s *Settings, v string) error { return ipPort(&s.Bind, v, true) }},
 	{name: "advertise", arg: "HOST:PORT", usage: "address other members reach this one at, e.g. $(POD_IP):7946", def: "the bound address",
 		set: func(s *Settings, v string) error { return ipPort(&s.Advertise, v, false) }},
@@ -93,7 +93,7 @@ var fields = []*field{
 			s.DNS = v
 			return nil
 		}},
-	{name: "dns-server", arg: "HOST:PORT", usage: "DNS server for --dns and one-line dns/dnssrv strategies", def: "the system resolver",
+	{name: "dns-server", arg: "HOST:PORT", usage: "DNS server for --dns, names in --join, and one-line static/dns/dnssrv strategies", def: "the system resolver",
 		set: func(s *Settings, v string) error { return ipPort(&s.DNSServer, v, false) }},
 	{name: "strategy", arg: "KIND:SPEC", usage: "discovery strategy in its one-line form, e.g. dns:meshd.svc:7946 (kinds: static, hostsfile, dns, dnssrv, kubernetes, rancher)", list: true, sep: ";",
 		set: func(s *Settings, v string) error {

@@ -171,8 +171,8 @@ log level from the config file.`,
 separated, MESHD_STRATEGY ';'-separated) and from the YAML file given by
 --config (keys are the flag names; 'strategies:' lists strategies as mappings).
 Precedence: flags > environment > file > defaults.
-Ports to open: 7946 UDP and TCP (gossip) between members; 7947 TCP (HTTP API)
-only for local tools and scrapers.`,
+Ports to open: 7946/udp (gossip) between members; 7947/tcp (HTTP API) only
+for local tools and scrapers.`,
 		Examples: []string{
 			"meshd agent --profile local --name n1 --bind 127.0.0.2:7946",
 			"meshd agent --profile local --name n2 --bind 127.0.0.3:7946 --join 127.0.0.2:7946 --snapshot /tmp/n2.json",
