@@ -86,8 +86,8 @@ func runScript(t *testing.T, path string) {
 }
 
 type script struct {
-	t   *testing.T
-	net *coretest.Net
+	t      *testing.T
+	net    *coretest.Net
 	cut    map[string]bool // hosts whose outgoing packets are dropped
 	groups map[string]int  // partition group of each host, nil when whole
 	// events observed since the last command that printed them

@@ -1,0 +1,171 @@
+package failure
+
+import (
+	"math/rand"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+type fakeMembers []Target
+
+func (f fakeMembers) Probeable(dst []Target) []Target { return append(dst, f...) }
+func (f fakeMembers) Lookup(name string) (Target, bool) {
+	for _, t := range f {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+func (f fakeMembers) Size() int { return len(f) + 1 }
+
+func members(n int) fakeMembers {
+	var f fakeMembers
+	for i := 0; i < n; i++ {
+		f = append(f, Target{Name: string(rune('a' + i)), Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i + 1)}), 1)})
+	}
+	return f
+}
+
+var t0 = time.Unix(1_700_000_000, 0)
+
+func cfg() Config {
+	return Config{ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, IndirectChecks: 3,
+		SuspicionMult: 4, SuspicionMaxTimeoutMult: 6, AwarenessMax: 8}
+}
+
+func kinds(as []Action) []ActionKind {
+	var k []ActionKind
+	for _, a := range as {
+		k = append(k, a.Kind)
+	}
+	return k
+}
+
+// Every member is probed once per round, in an order reshuffled each round.
+func TestRoundRobin(t *testing.T) {
+	d := New(cfg(), rand.New(rand.NewSource(1)))
+	m := members(5)
+	now := t0
+	var rounds [2][]string
+	for r := 0; r < 2; r++ {
+		for i := 0; i < 5; i++ {
+			d.Tick(now, m)
+			for _, a := range d.Actions() {
+				if a.Kind == SendPing {
+					rounds[r] = append(rounds[r], a.Target.Name)
+					d.HandleAck(now, a.Seq)
+				}
+			}
+			now = now.Add(time.Second)
+		}
+	}
+	for r, names := range rounds {
+		seen := map[string]bool{}
+		for _, n := range names {
+			seen[n] = true
+		}
+		if len(seen) != 5 {
+			t.Fatalf("round %d probed %v, want each of 5 members once", r, names)
+		}
+	}
+}
+
+// No ack: indirect probes at the timeout, suspicion at the end of the period;
+// missing nacks raise the local health multiplier by one each.
+func TestProbeFailureAndLocalHealth(t *testing.T) {
+	d := New(cfg(), rand.New(rand.NewSource(2)))
+	m := members(5)
+	d.Tick(t0, m)
+	if k := kinds(d.Actions()); len(k) != 1 || k[0] != SendPing {
+		t.Fatalf("first tick: %v", k)
+	}
+	d.Tick(t0.Add(500*time.Millisecond), m)
+	acts := d.Actions()
+	if len(acts) != 1 || acts[0].Kind != SendPingReq || len(acts[0].Helpers) != 3 {
+		t.Fatalf("at the timeout: %+v", acts)
+	}
+	for _, h := range acts[0].Helpers {
+		if h.Name == acts[0].Target.Name {
+			t.Fatal("the target was asked to probe itself")
+		}
+	}
+	d.HandleNack(acts[0].Seq) // one helper answered nack, two stayed silent
+	d.Tick(t0.Add(time.Second), m)
+	var suspected bool
+	for _, a := range d.Actions() {
+		suspected = suspected || a.Kind == Suspect
+	}
+	if !suspected {
+		t.Fatal("no suspicion after an unanswered probe")
+	}
+	if got := d.Multiplier(); got != 3 {
+		t.Fatalf("multiplier %d after two missing nacks, want 3", got)
+	}
+	// The next probe period is stretched by the multiplier.
+	if dl := d.Deadline(); dl.Sub(t0.Add(time.Second)) != 3*500*time.Millisecond {
+		t.Fatalf("next deadline %v after the period, want the 1.5s stretched timeout", dl.Sub(t0.Add(time.Second)))
+	}
+}
+
+// The suspicion timeout starts at its maximum and shrinks with independent
+// confirmations, never below the minimum; the accuser does not count.
+func TestSuspicionShrinks(t *testing.T) {
+	d := New(cfg(), rand.New(rand.NewSource(3)))
+	lo, hi := d.SuspicionTimeouts(10)
+	if lo != 4*time.Second || hi != 24*time.Second {
+		t.Fatalf("timeouts %v..%v for 10 members, want 4s..24s", lo, hi)
+	}
+	d.StartSuspicion(t0, "x", 1, "a", 10)
+	if dl := d.susp["x"].deadline; dl.Sub(t0) != hi {
+		t.Fatalf("initial timeout %v, want %v", dl.Sub(t0), hi)
+	}
+	if d.Confirm(t0, "x", "a") {
+		t.Fatal("the accuser confirmed its own suspicion")
+	}
+	prev := hi
+	for _, from := range []string{"b", "c"} {
+		if !d.Confirm(t0, "x", from) {
+			t.Fatalf("confirmation by %s not counted", from)
+		}
+		dl := d.susp["x"].deadline.Sub(t0)
+		if dl >= prev || dl < lo {
+			t.Fatalf("after %s: timeout %v, want below %v and at least %v", from, dl, prev, lo)
+		}
+		prev = dl
+	}
+	if prev != lo {
+		t.Fatalf("after k=2 confirmations the timeout is %v, want the minimum %v", prev, lo)
+	}
+	d.Tick(t0.Add(lo), fakeMembers{})
+	var dead bool
+	for _, a := range d.Actions() {
+		dead = dead || (a.Kind == Dead && a.Target.Name == "x" && a.Inc == 1)
+	}
+	if !dead {
+		t.Fatal("no dead verdict when the suspicion expired")
+	}
+}
+
+// A helper relays an ack, or answers nack when the target stays silent.
+func TestRelay(t *testing.T) {
+	d := New(cfg(), rand.New(rand.NewSource(4)))
+	req := netip.MustParseAddrPort("10.9.9.9:1")
+	d.Relay(t0, 77, req, Target{Name: "y", Addr: netip.MustParseAddrPort("10.0.0.2:1")})
+	ping := d.Actions()[0]
+	d.HandleAck(t0, ping.Seq)
+	if a := d.Actions(); len(a) != 1 || a[0].Kind != SendAck || a[0].Seq != 77 || a[0].To != req {
+		t.Fatalf("relayed ack: %+v", a)
+	}
+	d.Relay(t0, 78, req, Target{Name: "y", Addr: netip.MustParseAddrPort("10.0.0.2:1")})
+	d.Actions()
+	d.Tick(t0.Add(time.Second), fakeMembers{})
+	var nack bool
+	for _, a := range d.Actions() {
+		nack = nack || (a.Kind == SendNack && a.Seq == 78)
+	}
+	if !nack {
+		t.Fatal("no nack after the relayed probe timed out")
+	}
+}
