@@ -110,8 +110,19 @@ GO
   log "kube-apiserver built in $((SECONDS - start))s"
 }
 
+# Two runs at once (CI and a developer, two test jobs) build once: the
+# second waits for the first and then finds the binaries cached.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$BIN/.build.lock"
+  flock 9
+fi
+
 total=$SECONDS
 build_etcd
 build_apiserver
+# A binary that does not run (wrong architecture, truncated copy) must fail
+# here, not as a confusing test failure later.
+"$BIN/etcd" --version >/dev/null
+"$BIN/kube-apiserver" --version >/dev/null
 log "binaries ready in $BIN ($((SECONDS - total))s)"
 echo "$BIN"

@@ -76,16 +76,14 @@ type client struct {
 	base      *url.URL
 	tokenFile string
 	caFile    string
-	timeout   time.Duration
 
 	mu     sync.Mutex
 	caStat fs.FileInfo // of the loaded CA file; nil when none was loaded
-	caErr  string      // last CA problem, reported once per change
 	tr     *http.Transport
 }
 
-func newClient(base *url.URL, tokenFile, caFile string, timeout time.Duration) *client {
-	return &client{base: base, tokenFile: tokenFile, caFile: caFile, timeout: timeout}
+func newClient(base *url.URL, tokenFile, caFile string) *client {
+	return &client{base: base, tokenFile: tokenFile, caFile: caFile}
 }
 
 // transport returns the HTTP transport, rebuilt when the CA file changed

@@ -1,9 +1,13 @@
 package kubernetes
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -157,5 +161,55 @@ func TestSelectors(t *testing.T) {
 		if l, f := s.selectors(); l != tc.label || f != tc.field {
 			t.Errorf("%+v: selectors %q %q, want %q %q", tc.cfg, l, f, tc.label, tc.field)
 		}
+	}
+}
+
+// TestConfigYAML: meshd's config file decodes strictly into Config through
+// its yaml tags (mesh/strategy/all does this for `kind: kubernetes`).
+func TestConfigYAML(t *testing.T) {
+	const doc = `
+service: meshd
+selector: app=meshd
+namespace: prod
+mode: endpoints
+port: gossip
+address_type: hostname
+cluster_domain: k8s.example
+api_server: https://10.0.0.1:443
+token_file: /t
+ca_file: /c
+namespace_file: /n
+include_not_ready: true
+watch: false
+poll_interval: 30s
+timeout: 5s
+`
+	dec := yaml.NewDecoder(strings.NewReader(doc))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	f := false
+	want := Config{Service: "meshd", Selector: "app=meshd", Namespace: "prod", Mode: ModeEndpoints, Port: "gossip",
+		AddressType: AddressHostname, ClusterDomain: "k8s.example", APIServer: "https://10.0.0.1:443",
+		TokenFile: "/t", CAFile: "/c", NamespaceFile: "/n", IncludeNotReady: true, Watch: &f,
+		PollInterval: 30 * time.Second, Timeout: 5 * time.Second}
+	if !sameConfig(c, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// Every spec key is a yaml tag and the other way round.
+	var tags []string
+	rt := reflect.TypeOf(Config{})
+	for i := 0; i < rt.NumField(); i++ {
+		if tag := rt.Field(i).Tag.Get("yaml"); tag != "-" {
+			tags = append(tags, tag)
+		}
+	}
+	if !slices.Equal(tags, specKeys) {
+		t.Fatalf("yaml tags %q differ from ParseSpec keys %q", tags, specKeys)
 	}
 }

@@ -60,7 +60,7 @@ func New(cfg Config) (*Strategy, error) {
 	s := &Strategy{
 		cfg:    cfg,
 		res:    resourceFor(cfg.Mode),
-		client: newClient(base, cfg.TokenFile, cfg.CAFile, cfg.Timeout),
+		client: newClient(base, cfg.TokenFile, cfg.CAFile),
 	}
 	s.poller = poll.New(poll.Options{
 		Name:     "kubernetes",
