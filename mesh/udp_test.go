@@ -77,3 +77,32 @@ func TestSmoke(t *testing.T) {
 		m.Close()
 	}
 }
+
+func TestIPv6Loopback(t *testing.T) {
+	var ms []*mesh.Mesh
+	for i := 0; i < 3; i++ {
+		cfg := localConfig(fmt.Sprintf("v6-%d", i))
+		cfg.BindAddr = "[::1]:0"
+		m, err := mesh.New(cfg)
+		if err != nil {
+			t.Skipf("no IPv6 loopback here: %v", err)
+		}
+		defer m.Close()
+		ms = append(ms, m)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range ms[1:] {
+		if _, err := m.Join(ctx, ms[0].Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "3 alive over IPv6", func() bool {
+		for _, m := range ms {
+			if aliveCount(m) != 3 {
+				return false
+			}
+		}
+		return ms[0].Addr().Addr().Is6()
+	})
+}
