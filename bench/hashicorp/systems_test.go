@@ -89,3 +89,46 @@ func TestMemberlistScenarios(t *testing.T) {
 func TestSerfScenarios(t *testing.T) {
 	runQuick(t, Serf{})
 }
+
+// TestSnifferOnRealTraffic: every datagram memberlist and serf really send
+// decodes cleanly, and the suspicion of a killed node is seen before its
+// failure is declared.
+func TestSnifferOnRealTraffic(t *testing.T) {
+	for _, sys := range []harness.System{Memberlist{}, Serf{}} {
+		t.Run(sys.Name(), func(t *testing.T) {
+			ctx := context.Background()
+			p := quick(sys).Params
+			c := harness.NewCluster(sys, harness.Profiles["fast"], 7)
+			defer c.Close()
+			if m := harness.Join(ctx, c, 4, p); !m.OK {
+				t.Fatal(m.Error)
+			}
+			c.StartPolling(p.Poll)
+			victim := c.Live()[3]
+			w := c.Tracker().WatchSubjects([]string{victim.Name()}, false)
+			start := time.Now()
+			if err := c.Kill(victim, start); err != nil {
+				t.Fatal(err)
+			}
+			if !c.Await(ctx, w, 30*time.Second) {
+				t.Fatal("victim never declared failed")
+			}
+			d := c.Tracker().Detection([]string{victim.Name()}, start)
+			if d.FirstSuspect.IsZero() || d.FirstSuspect.After(d.FirstFail) {
+				t.Errorf("first suspicion %v, first failure %v: want a suspicion before the failure", d.FirstSuspect, d.FirstFail)
+			}
+			for _, n := range c.Live() {
+				var tr *Transport
+				switch n := n.(type) {
+				case *mlNode:
+					tr = n.t
+				case *serfNode:
+					tr = n.t
+				}
+				if bad := tr.Malformed(); bad != 0 {
+					t.Errorf("%s: %d datagrams did not decode", n.Name(), bad)
+				}
+			}
+		})
+	}
+}
