@@ -365,3 +365,40 @@ func otherCA(t *testing.T) []byte {
 	}
 	return der
 }
+
+// TestWatchResumesAfterServerTimeout: when the server ends a watch (its
+// timeoutSeconds), the strategy watches again from the last resource
+// version it saw, without listing again.
+func TestWatchResumesAfterServerTimeout(t *testing.T) {
+	f := &fakeAPI{}
+	f.set("10.0.0.1")
+	rvs := make(chan string, 8)
+	f.watch = func(n int, w http.ResponseWriter, r *http.Request) {
+		rvs <- r.URL.Query().Get("resourceVersion")
+		w.WriteHeader(200)
+		if n == 1 {
+			obj := sliceJSON(5, "10.0.0.5")
+			obj["metadata"].(map[string]any)["resourceVersion"] = "77"
+			ev, _ := json.Marshal(map[string]any{"type": "ADDED", "object": obj})
+			w.Write(append(ev, '\n'))
+			return // the server's timeout: a clean end of the stream
+		}
+		<-r.Context().Done()
+	}
+	cfg, logs := newFake(t, f, true)
+	s := mustNew(t, cfg)
+	r := run(t, s)
+	r.waitSeeds(t, "10.0.0.1:7946", "10.0.0.5:7946")
+	first, second := <-rvs, ""
+	select {
+	case second = <-rvs:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no second watch after the first one ended")
+	}
+	if first != "1" || second != "77" {
+		t.Fatalf("watches from resource versions %q then %q, want 1 then 77", first, second)
+	}
+	if lists, _ := f.counts(); lists != 1 || s.Stats().Errors != 0 || s.watchOff.Load() {
+		t.Fatalf("%d lists, stats %+v, watchOff %v; want 1 list, no error, still watching\n%s", lists, s.Stats(), s.watchOff.Load(), logs)
+	}
+}
