@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -38,16 +39,20 @@ func Available() error {
 	return nil
 }
 
-// Lab is a set of namespaces named Prefix+pid+"-"+name.
+// Lab is a set of namespaces named Prefix+pid+"-"+seq+"-"+name.
 type Lab struct {
 	prefix string
 	made   []string // full names, in creation order
 }
 
-// New starts a lab whose names include this process's id, so that
-// concurrent test binaries never collide.
+// labs numbers the labs of this process.
+var labs atomic.Uint64
+
+// New starts a lab whose names include this process's id and a sequence
+// number, so that neither concurrent test binaries nor two labs of one test
+// collide.
 func New() *Lab {
-	return &Lab{prefix: fmt.Sprintf("%s%d-", Prefix, os.Getpid())}
+	return &Lab{prefix: fmt.Sprintf("%s%d-%d-", Prefix, os.Getpid(), labs.Add(1))}
 }
 
 // NS is the full name of the lab's namespace called name.
