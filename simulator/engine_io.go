@@ -102,11 +102,12 @@ func (e *engine) flush(x int32, afterTick bool) {
 const minTickGap = int64(time.Millisecond)
 
 func (e *engine) scheduleTick(x int32, deadline time.Time, afterTick bool) {
-	if deadline.IsZero() {
-		return
-	}
 	nd := &e.nodes[x]
-	at := int64(deadline.Sub(epoch))
+	// A zero deadline means a timer is due at once (the first heartbeat).
+	at := e.now
+	if !deadline.IsZero() {
+		at = int64(deadline.Sub(epoch))
+	}
 	if at <= e.now {
 		if afterTick {
 			at = e.now + minTickGap

@@ -35,9 +35,14 @@ func (s *Scenario) Scaled(nodes int, d time.Duration) (*Scenario, error) {
 		y := *x
 		y.ranges = make([]nodeRange, len(x.ranges))
 		for i, r := range x.ranges {
-			lo := int(math.Floor(float64(r.lo) * f))
-			hi := max(lo, int(math.Ceil(float64(r.hi+1)*f))-1)
-			y.ranges[i] = nodeRange{lo: min(lo, nodes-1), hi: min(hi, nodes-1)}
+			// Scale the half-open [lo, hi+1) and round both ends the same
+			// way, so ranges that touched still touch and do not overlap;
+			// a range that shrinks to nothing keeps one node.
+			lo := int(math.Round(float64(r.lo) * f))
+			end := int(math.Round(float64(r.hi+1) * f))
+			lo = min(lo, nodes-1)
+			hi := min(max(lo, end-1), nodes-1)
+			y.ranges[i] = nodeRange{lo: lo, hi: hi}
 		}
 		if x.randCount > 0 {
 			y.randCount = max(1, int(math.Round(float64(x.randCount)*f)))
