@@ -49,8 +49,9 @@ type Protocol struct {
 	acted  *lru[time.Time] // last join/sync triggered per sender, for cooldown
 	bucket bucket          // joins and syncs triggered by heartbeats
 
-	stats   Stats
-	scratch []byte // AAD, then opened plaintext; reused between calls
+	stats Stats
+	aad   []byte // scratch for the authenticated data, reused between calls
+	plain []byte // scratch for opened plaintexts, reused between calls
 }
 
 type seen struct {
@@ -192,15 +193,12 @@ func (p *Protocol) accept(now time.Time, pkt []byte) (body, string, error) {
 	case !sealed && p.keys != nil:
 		return body{}, ReasonUnsealed, nil
 	case sealed:
-		aad := append(append(p.scratch[:0], pkt[:headerLen]...), p.cfg.Cluster...)
-		// Open appends the plaintext after the AAD in the same scratch
-		// buffer, so steady state allocates nothing.
-		out, err := p.keys.Open(aad, pkt[headerLen:], aad)
+		p.aad = append(append(p.aad[:0], pkt[:headerLen]...), p.cfg.Cluster...)
+		out, err := p.keys.Open(p.plain[:0], pkt[headerLen:], p.aad)
 		if err != nil {
 			return body{}, ReasonBadKey, err
 		}
-		p.scratch = out
-		plain = out[len(aad):]
+		p.plain, plain = out, out
 	}
 	b, err := decodeBody(plain)
 	if err != nil {
