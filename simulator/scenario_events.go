@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,20 @@ var (
 		actRollingRestart: {"every", "down", "keep_state"},
 	}
 )
+
+// eventKeys are every key an event may have, whatever its action.
+func eventKeys() []string {
+	keys := append([]string{"at", "label"}, actionKeys...)
+	keys = append(keys, networkShorthands...)
+	for _, k := range []actionKind{actRestart, actSlow, actJoin, actRollingRestart} {
+		for _, m := range modifierKeys[k] {
+			if !slices.Contains(keys, m) {
+				keys = append(keys, m)
+			}
+		}
+	}
+	return keys
+}
 
 func (sp *selectorParser) events(s *Scenario, n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
@@ -44,6 +59,9 @@ func (sp *selectorParser) events(s *Scenario, n *yaml.Node) error {
 func (sp *selectorParser) event(s *Scenario, n *yaml.Node, path string, started bitset) (*Action, error) {
 	f, err := sp.mapping(n, path)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.onlyKnown(eventKeys()...); err != nil {
 		return nil, err
 	}
 	a := &Action{Line: n.Line}

@@ -75,6 +75,9 @@ func (p *parser) scenario(root *yaml.Node) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.onlyKnown(topLevelKeys...); err != nil {
+		return nil, err
+	}
 	s := &Scenario{
 		File:    p.file,
 		Name:    strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file)),

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -90,6 +91,19 @@ func (f *fields) sub(key string) string {
 func (f *fields) take(key string) *yaml.Node {
 	f.used[key] = true
 	return f.vals[key]
+}
+
+// onlyKnown reports the first key in document order that is not in known,
+// before anything else is read: a misspelt field is the likelier cause of
+// a "required" error that would otherwise come first.
+func (f *fields) onlyKnown(known ...string) error {
+	for i := 0; i+1 < len(f.node.Content); i += 2 {
+		k := f.node.Content[i]
+		if !slices.Contains(known, k.Value) {
+			return f.p.errf(k, f.sub(k.Value), "unknown field (known: %s)", strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // has reports whether key is present without marking it known.
