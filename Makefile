@@ -6,6 +6,8 @@
 
 GO ?= go
 export MESHD_K8S_BIN ?= /var/cache/meshd-k8s/bin
+# setup builds the binaries, so their absence is a failure, not a skip.
+export MESHD_K8S_REQUIRED ?= 1
 
 .PHONY: test setup demo build bench fuzz
 
