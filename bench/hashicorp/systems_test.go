@@ -2,41 +2,14 @@ package hashicorp
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/meshd/meshd/bench/harness"
+	"github.com/meshd/meshd/bench/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := settledLeaks(10 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// settledLeaks is goleak.Find with patience: memberlist's probe goroutine
-// outlives Shutdown until its ack timer fires, one probe interval stretched
-// by Lifeguard's local health up to 8x, longer than goleak's own ~1 s of
-// retries. It must still end by itself within the wait.
-func settledLeaks(wait time.Duration) error {
-	deadline := time.Now().Add(wait)
-	for {
-		err := goleak.Find()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // quick is a short plan: every scenario on a few nodes with the fast profile.
 func quick(sys harness.System) harness.Plan {

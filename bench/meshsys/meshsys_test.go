@@ -5,12 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/meshd/meshd/bench/harness"
+	"github.com/meshd/meshd/bench/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // TestScenarios runs every scenario once on five meshd nodes with the fast
 // profile: the harness and the engine agree on the API and on what the
@@ -71,6 +70,30 @@ func TestByteCountsAgree(t *testing.T) {
 		// Reads are not atomic with each other; allow a few packets' drift.
 		if diff := int64(engine) - int64(counted); diff > 4096 || diff < -4096 {
 			t.Errorf("%s: engine counted %d bytes, transport %d", n.name, engine, counted)
+		}
+	}
+}
+
+// TestTrackerAgreesWithViews: when the tracker, built from events, says the
+// cluster converged, every node's own member list says so too.
+func TestTrackerAgreesWithViews(t *testing.T) {
+	c := harness.NewCluster(System{}, harness.Profiles["fast"], 5)
+	defer c.Close()
+	p := harness.DefaultParams()
+	p.Timeout = 30 * time.Second
+	const n = 6
+	if m := harness.Join(context.Background(), c, n, p); !m.OK {
+		t.Fatal(m.Error)
+	}
+	for _, hn := range c.Live() {
+		alive := 0
+		for _, v := range hn.(*node).View() {
+			if v.State == harness.ViewAlive {
+				alive++
+			}
+		}
+		if alive != n {
+			t.Errorf("%s: its member list shows %d alive, the tracker said all %d", hn.Name(), alive, n)
 		}
 	}
 }
