@@ -16,7 +16,7 @@ const (
 	rejoinFirstWait = time.Second
 	rejoinMaxWait   = 30 * time.Second
 	rejoinAttempts  = 25
-	rejoinTimeout   = 10 * time.Second
+	rejoinTimeout   = 5 * time.Second // Join waits for every seed that answers until then
 )
 
 // snapshotSeeds reads the snapshot. Every problem is a warning: the agent
