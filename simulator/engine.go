@@ -23,6 +23,11 @@ type Options struct {
 	// the virtual time reached. It must not touch the engine.
 	Progress      func(simNow, end time.Duration, events uint64)
 	ProgressEvery uint64
+	// Abort, when set, is asked about every ProgressEvery events whether
+	// to stop early (a memory ceiling, say). A non-nil error ends the run
+	// at the current virtual time; the Result covers the time simulated and
+	// says why in Aborted.
+	Abort func() error
 }
 
 // epoch is the virtual clock's zero: fixed, so runs do not depend on when
@@ -83,6 +88,8 @@ type engine struct {
 
 	progress      func(simNow, end time.Duration, events uint64)
 	progressEvery uint64
+	abort         func() error
+	aborted       string
 }
 
 // Run simulates the scenario and returns its measures. It is deterministic:
@@ -125,6 +132,7 @@ func newEngine(sc *Scenario, opt Options) (*engine, error) {
 		seedBit:       make([]int8, n),
 		progress:      opt.Progress,
 		progressEvery: opt.ProgressEvery,
+		abort:         opt.Abort,
 	}
 	if e.newNode == nil {
 		e.newNode = newCoreNode
@@ -214,8 +222,17 @@ func (e *engine) loop() {
 		e.now = ev.at
 		e.events++
 		e.dispatch(&ev)
-		if e.progress != nil && e.events%e.progressEvery == 0 {
-			e.progress(time.Duration(e.now), time.Duration(e.end), e.events)
+		if e.events%e.progressEvery == 0 {
+			if e.progress != nil {
+				e.progress(time.Duration(e.now), time.Duration(e.end), e.events)
+			}
+			if e.abort != nil {
+				if err := e.abort(); err != nil {
+					e.aborted = fmt.Sprintf("stopped at %s simulated: %v", fmtSeconds(e.now), err)
+					e.end = e.now
+					return
+				}
+			}
 		}
 	}
 	e.now = e.end

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-const usage = `usage: meshd sim SCENARIO.yaml [--seed N] [--out DIR] [--nodes N] [--duration D] [--quiet]
+const usage = `usage: meshd sim SCENARIO.yaml [--seed N] [--out DIR] [--nodes N] [--duration D] [--max-heap SIZE] [--quiet]
 
 Runs the scenario on the real engine core over a virtual network with a
 virtual clock, prints a summary, and with --out writes DIR/summary.json,
@@ -29,6 +29,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	nodes := fs.Int("nodes", 0, "short form: scale the scenario down to this many nodes (node ranges scale along)")
 	dur := fs.Duration("duration", 0, "short form: scale the scenario's timeline to this duration")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	maxHeap := fs.String("max-heap", "", "stop the run, reporting how far it got, when the live heap nears this size (e.g. 14GiB)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -77,6 +78,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.Seed, opt.HasSeed = s, true
 	}
+	var guard *heapGuard
+	if *maxHeap != "" {
+		limit, err := parseSize(*maxHeap)
+		if err != nil {
+			fmt.Fprintln(stderr, "meshd sim: --max-heap:", err)
+			return 2
+		}
+		guard = newHeapGuard(limit)
+		defer guard.release()
+		opt.Abort = guard.check
+	}
 	var bar *progressBar
 	if !*quiet {
 		bar = newProgressBar(stderr, time.Now)
@@ -91,6 +103,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	writeTable(stdout, sc, res)
+	if guard != nil {
+		fmt.Fprintf(stdout, "peak live heap after GC: %s (--max-heap %s)\n", humanBytes(float64(guard.peak)), *maxHeap)
+	}
 	if *out == "" {
 		fmt.Fprintln(stdout, "\n(no --out DIR: summary.json, timeline.csv and plots not written)")
 		return 0

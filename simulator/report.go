@@ -12,7 +12,10 @@ import (
 func writeTable(w io.Writer, sc *Scenario, r *Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
-	row("scenario", "%s: %d nodes, seed %d, profile %s, %gs simulated", r.Scenario, r.Nodes, r.Seed, r.Profile, r.DurationS)
+	row("scenario", "%s: %d nodes, seed %d, profile %s, %.3fs simulated", r.Scenario, r.Nodes, r.Seed, r.Profile, r.DurationS)
+	if r.Aborted != "" {
+		row("ABORTED", "%s; the figures below cover only the simulated time", r.Aborted)
+	}
 	if r.ConvergedAtS != nil {
 		row("converged", "at %.3fs (first all-correct moment %.3fs)", *r.ConvergedAtS, deref(r.FirstConvergedAtS))
 	} else {

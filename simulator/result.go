@@ -53,6 +53,10 @@ type Result struct {
 	Episodes  []FalsePositive `json:"false_positive_episodes"`
 	Warnings  []string        `json:"warnings"`
 
+	// Aborted says why the run stopped before the scenario's end (Options.Abort);
+	// the figures then cover only DurationS.
+	Aborted string `json:"aborted,omitempty"`
+
 	Events         uint64 `json:"simulated_events"`
 	StaleDeadlines uint64 `json:"stale_deadlines"`
 	TraceHash      string `json:"trace_hash"`
@@ -159,7 +163,7 @@ func (e *engine) result() *Result {
 	}
 	r := &Result{
 		Scenario: e.sc.Name, Nodes: e.sc.Nodes, Seed: e.seed, Profile: e.sc.Profile,
-		DurationS: e.sc.Duration.Seconds(),
+		DurationS: float64(e.end) / 1e9, Aborted: e.aborted,
 		LiveAtEnd: m.live, CorrectAtEnd: m.correct,
 		DeadVerdicts: m.deadVerdicts,
 		Messages:     m.messages, Bytes: m.bytes, Heartbeats: m.heartbeats,
