@@ -1,17 +1,28 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/meshd/meshd/simulator"
 )
 
+const simExamples = `  meshd sim examples/sim/crash-5.yaml --seed 1 --out /tmp/sim
+  meshd sim examples/sim/partition-heal-2000.yaml --seed 7 --out /tmp/heal
+`
+
 // cmdSim hands the command line to the simulator, which owns its flags.
 func cmdSim(args []string, stdout, stderr io.Writer) int {
 	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" }) {
-		if simulator.Main([]string{"--help"}, stdout, io.Discard) == 0 {
+		var help bytes.Buffer
+		if simulator.Main([]string{"--help"}, &help, io.Discard) == 0 {
+			stdout.Write(help.Bytes())
+			if !strings.Contains(help.String(), "Example") {
+				fmt.Fprint(stdout, "\nExamples:\n"+simExamples)
+			}
 			return 0
 		}
 		// The simulator did not answer --help: say what the contract says.
@@ -28,8 +39,7 @@ Flags:
   -h, --help  show this help
 
 Examples:
-  meshd sim examples/sim/partition.yaml --seed 1 --out /tmp/sim
-`)
+`+simExamples)
 		return 0
 	}
 	return simulator.Main(args, stdout, stderr)

@@ -190,7 +190,7 @@ func want(f *field) string {
 
 // suggest names the known key closest to an unknown one, for typos.
 func suggest(key string) string {
-	best, bestD := "", 3
+	best, bestD := "", 3 // a distance below 3 is a typo
 	names := []string{"strategies"}
 	for _, f := range fields {
 		if f.name != "config" {
@@ -198,7 +198,8 @@ func suggest(key string) string {
 		}
 	}
 	for _, n := range names {
-		if d := distance(key, n); d < bestD {
+		// Small typos, or a longer spelling of a key (multicast-iface).
+		if d := distance(key, n); d < bestD || (best == "" && d*5 <= len(key)) {
 			best, bestD = n, d
 		}
 	}
