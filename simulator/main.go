@@ -58,6 +58,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	opt := Options{}
+	if *seedFlag != "" {
+		s, err := strconv.ParseInt(*seedFlag, 10, 64)
+		if err != nil {
+			fmt.Fprintf(stderr, "meshd sim: --seed %q is not a 64-bit integer\n", *seedFlag)
+			return 2
+		}
+		opt.Seed, opt.HasSeed = s, true
+	}
+	var heapLimit uint64
+	if *maxHeap != "" {
+		limit, err := parseSize(*maxHeap)
+		if err != nil {
+			fmt.Fprintln(stderr, "meshd sim: --max-heap:", err)
+			return 2
+		}
+		heapLimit = limit
+	}
 	sc, err := Load(positional[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "meshd sim:", err)
@@ -69,23 +87,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	opt := Options{}
-	if *seedFlag != "" {
-		s, err := strconv.ParseInt(*seedFlag, 10, 64)
-		if err != nil {
-			fmt.Fprintf(stderr, "meshd sim: --seed %q is not a 64-bit integer\n", *seedFlag)
-			return 2
-		}
-		opt.Seed, opt.HasSeed = s, true
-	}
 	var guard *heapGuard
-	if *maxHeap != "" {
-		limit, err := parseSize(*maxHeap)
-		if err != nil {
-			fmt.Fprintln(stderr, "meshd sim: --max-heap:", err)
-			return 2
-		}
-		guard = newHeapGuard(limit)
+	if heapLimit > 0 {
+		guard = newHeapGuard(heapLimit)
 		defer guard.release()
 		opt.Abort = guard.check
 	}

@@ -1,0 +1,154 @@
+package simulator
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// These tests drive the real core (mesh/core), as `meshd sim` does.
+
+func runCore(t *testing.T, sc *Scenario, opt Options) *Result {
+	t.Helper()
+	r, err := Run(sc, opt)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return r
+}
+
+func TestCoreDeterminism(t *testing.T) {
+	sc := mustParse(t, `
+nodes: 80
+duration: 40s
+encrypt: true
+start_over: 2s
+seeds: [0, 40]
+network:
+  latency: {distribution: lognormal, mean: 2ms, stddev: 1ms}
+  loss: 2%
+  duplicate: 1%
+  reorder: 5%
+events:
+  - at: 10s
+    crash: 5%
+  - at: 15s
+    partition: [[0-39], [40-79]]
+  - at: 25s
+    heal:
+  - at: 28s
+    restart: crashed
+`)
+	a := runCore(t, sc, Options{})
+	b := runCore(t, sc, Options{})
+	if a.TraceHash != b.TraceHash {
+		t.Fatalf("same scenario and seed, different trace hashes: %s and %s", a.TraceHash, b.TraceHash)
+	}
+	if a.Messages != b.Messages || a.Bytes != b.Bytes || a.Events != b.Events || a.FalsePositives != b.FalsePositives {
+		t.Fatalf("same hash but different figures: %+v vs %+v", a, b)
+	}
+	c := runCore(t, sc, Options{Seed: 99, HasSeed: true})
+	if c.TraceHash == a.TraceHash {
+		t.Fatalf("another seed gave the same trace hash %s", a.TraceHash)
+	}
+	if a.Messages == 0 || a.Delivered == 0 || a.Dropped["loss"] == 0 || a.Dropped["partition"] == 0 {
+		t.Fatalf("the run did not exercise the network: %+v", a)
+	}
+}
+
+// A 200-node cluster split in two heals into one cluster, with no live
+// member left dead anywhere.
+func TestCorePartitionHeals(t *testing.T) {
+	sc := mustParse(t, `
+nodes: 200
+duration: 120s
+start_over: 5s
+seeds: [0, 100]
+events:
+  - at: 20s
+    partition: [[0-99], [100-199]]
+  - at: 50s
+    heal:
+`)
+	r := runCore(t, sc, Options{})
+	if r.PartitionVerdicts == 0 {
+		t.Fatalf("the halves never declared each other dead: the partition was not felt")
+	}
+	if r.Actions[0].ConvergedAfterS != nil {
+		t.Fatalf("views counted correct during the partition: %+v", r.Actions[0])
+	}
+	if r.ConvergedAtS == nil || *r.ConvergedAtS < 50 {
+		t.Fatalf("no single cluster after the heal: converged_at %v, %d of %d views correct", r.ConvergedAtS, r.CorrectAtEnd, r.LiveAtEnd)
+	}
+	if r.LiveAtEnd != 200 || r.CorrectAtEnd != 200 || r.FalsePositivesOpenAtEnd != 0 {
+		t.Fatalf("at the end: %d live, %d correct, %d members still held dead", r.LiveAtEnd, r.CorrectAtEnd, r.FalsePositivesOpenAtEnd)
+	}
+	if last := r.Timeline[len(r.Timeline)-1]; last.CorrectFraction != 1 {
+		t.Fatalf("last sample %+v", last)
+	}
+	t.Logf("healed %.1fs after the heal; %d verdicts across the partition, %d false positive episodes after it",
+		*r.ConvergedAtS-50, r.PartitionVerdicts, r.FalsePositives)
+}
+
+// Lifeguard's local health multiplier (awareness) is meant for slow nodes:
+// with it on, the slow-node example yields fewer false positives than with
+// it off. The direction is asserted, not a figure.
+func TestCoreLifeguardLocalHealth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two full runs of the slow-node example")
+	}
+	sc, err := Load(filepath.Join("..", "examples", "sim", "slow-node.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Params.AwarenessMaxMultiplier <= 1 {
+		t.Fatalf("the example must run with local health on, has multiplier %d", sc.Params.AwarenessMaxMultiplier)
+	}
+	on := runCore(t, sc, Options{})
+	off := *sc
+	off.Params.AwarenessMaxMultiplier = 1
+	offR := runCore(t, &off, Options{})
+	t.Logf("local health on: %d false positives (%d verdicts), %d suspicions; off: %d (%d verdicts), %d suspicions",
+		on.FalsePositives, on.FalseDeadVerdicts, on.Suspicions, offR.FalsePositives, offR.FalseDeadVerdicts, offR.Suspicions)
+	if on.FalsePositives >= offR.FalsePositives {
+		t.Fatalf("local health on gave %d false positives, off %d: want fewer with it on", on.FalsePositives, offR.FalsePositives)
+	}
+	if on.Suspicions >= offR.Suspicions {
+		t.Fatalf("local health on raised %d suspicions, off %d: want fewer with it on", on.Suspicions, offR.Suspicions)
+	}
+}
+
+// Every example parses at full size and runs in a short form.
+func TestExamplesShortForm(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "examples", "sim", "*.yaml"))
+	if err != nil || len(files) < 8 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			sc, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			short, err := sc.Scaled(min(sc.Nodes, 80), min(sc.Duration, 40*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runCore(t, short, Options{})
+			if r.Nodes != short.Nodes || r.Messages == 0 || len(r.Timeline) == 0 {
+				t.Fatalf("short run: %d nodes, %d messages, %d samples", r.Nodes, r.Messages, len(r.Timeline))
+			}
+			if len(r.Actions) != len(short.Events) {
+				t.Fatalf("%d actions applied, scenario has %d", len(r.Actions), len(short.Events))
+			}
+			if r.FirstConvergedAtS == nil {
+				t.Fatalf("the short cluster never agreed once (%d of %d views correct at the end)", r.CorrectAtEnd, r.LiveAtEnd)
+			}
+		})
+	}
+}
+
+// The simulator is single-threaded and must leave no goroutine behind.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
