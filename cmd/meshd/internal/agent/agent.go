@@ -51,6 +51,7 @@ type Agent struct {
 	srv      *http.Server
 	httpAddr net.Addr
 	keeper   *snapshot.Keeper
+	seeds    *seedWatch
 
 	bg       context.Context // background work; cancelled at shutdown
 	stopBg   context.CancelFunc
@@ -78,7 +79,7 @@ func Start(o Options) (*Agent, error) {
 	level := new(slog.LevelVar)
 	level.Set(s.LogLevel)
 	log := logging.New(o.LogOutput, s.LogFormat, level, logging.DefaultWindow)
-	a := &Agent{opts: o, log: log, level: level, settings: s, httpErr: make(chan error, 1), left: make(chan struct{})}
+	a := &Agent{opts: o, log: log, level: level, settings: s, httpErr: make(chan error, 1), left: make(chan struct{}), seeds: newSeedWatch()}
 
 	keys, err := loadKeys(s, log)
 	if err != nil {
@@ -102,7 +103,7 @@ func Start(o Options) (*Agent, error) {
 
 	cfg := s.MeshConfig()
 	cfg.Keys = keys
-	cfg.Strategies = strategies
+	cfg.Strategies = a.seeds.watch(strategies)
 	cfg.Logger = log
 	m, err := mesh.New(cfg)
 	if err != nil {
@@ -123,6 +124,7 @@ func Start(o Options) (*Agent, error) {
 		}
 	}
 	a.goBg(func() { a.watch(events, cancelEvents) })
+	a.goBg(func() { a.checkSeeds(a.bg, max(cfg.PollInterval, 2*time.Second)) })
 
 	httpCtx, stopHTTP := context.WithCancel(context.Background())
 	a.stopHTTP = stopHTTP

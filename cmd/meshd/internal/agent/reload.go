@@ -52,7 +52,7 @@ func (a *Agent) Reload() error {
 			return fmt.Errorf("apply keyring: %w", err)
 		}
 	}
-	if err := a.mesh.SetStrategies(strategies); err != nil {
+	if err := a.mesh.SetStrategies(a.seeds.watch(strategies)); err != nil {
 		return fmt.Errorf("apply strategies: %w", err)
 	}
 	if !maps.Equal(old.Meta, next.Meta) {
