@@ -95,7 +95,9 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Parse errors are reported as one line by the caller; the full usage
+	// is printed only for --help.
+	fs.SetOutput(io.Discard)
 	def := harness.DefaultParams()
 	var (
 		sysFlag   = fs.String("systems", strings.Join(systemOrder, ","), "systems to measure: meshd, memberlist, serf")
@@ -124,9 +126,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
 			return config{}, errHelp
 		}
-		return config{}, err
+		return config{}, fmt.Errorf("%w (see --help)", err)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))

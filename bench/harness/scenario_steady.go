@@ -8,8 +8,8 @@ import (
 // Steady measures the bytes an idle cluster sends: after the cluster
 // converged and a settle time let join traffic die out, it reads every
 // node's byte counter at the start and end of a window long enough to hold
-// memberlist's stretched push-pull period, and every second in between for
-// the timeline.
+// memberlist's stretched push-pull period, and every second in between (finer
+// for short windows) for the timeline.
 func Steady(ctx context.Context, c *Cluster, p Params) Measurement {
 	n := c.Size()
 	m := Measurement{Scenario: ScenarioSteady, Nodes: n, Metrics: map[string]float64{}, Started: time.Now()}
@@ -26,7 +26,8 @@ func Steady(ctx context.Context, c *Cluster, p Params) Measurement {
 	b0 := c.BytesSent()
 	p0, s0, split := c.BytesSplit()
 	prev, prevT := b0, start
-	tick := time.NewTicker(time.Second)
+	// One-second bins, finer only for windows too short to hold ten.
+	tick := time.NewTicker(min(time.Second, max(window/10, 10*time.Millisecond)))
 	defer tick.Stop()
 	deadline := time.NewTimer(window)
 	defer deadline.Stop()

@@ -62,10 +62,10 @@ func NewTransport(seed int64, onSuspect func(Suspicion)) (*Transport, error) {
 		return nil, fmt.Errorf("memberlist transport on 127.0.0.1: %w", err)
 	}
 	t := &Transport{
-		inner:    inner,
-		packetCh: make(chan *memberlist.Packet),
-		streamCh: make(chan net.Conn),
-		done:     make(chan struct{}),
+		inner:     inner,
+		packetCh:  make(chan *memberlist.Packet),
+		streamCh:  make(chan net.Conn),
+		done:      make(chan struct{}),
 		rng:       rand.New(rand.NewPCG(uint64(seed), 0x6c6f7373)),
 		onSuspect: onSuspect,
 	}
