@@ -57,8 +57,8 @@ func TestTrackerIgnoresDeadObserversAndGarbage(t *testing.T) {
 	tr.AddNode("a", at(0))
 	tr.AddNode("b", at(0))
 	tr.MarkGone("b", at(5))
-	tr.Record(ev("b", "a", EventFailed, 10))     // from a stopped node
-	tr.Record(ev("zzz", "a", EventFailed, 10))   // from a stranger
+	tr.Record(ev("b", "a", EventFailed, 10))      // from a stopped node
+	tr.Record(ev("zzz", "a", EventFailed, 10))    // from a stranger
 	tr.Record(Event{Observer: "a", Subject: "b"}) // no kind
 	if got := tr.Dropped(); got != 3 {
 		t.Fatalf("dropped = %d, want 3", got)
