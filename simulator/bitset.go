@@ -8,12 +8,22 @@ type bitset []uint64
 
 func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 
-func (b bitset) set(i int32)        { b[i>>6] |= 1 << (uint(i) & 63) }
-func (b bitset) clear(i int32)      { b[i>>6] &^= 1 << (uint(i) & 63) }
-func (b bitset) has(i int32) bool   { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
-func (b bitset) setRange(lo, hi int) { // inclusive
-	for i := lo; i <= hi; i++ {
-		b.set(int32(i))
+func (b bitset) set(i int32)      { b[i>>6] |= 1 << (uint(i) & 63) }
+func (b bitset) clear(i int32)    { b[i>>6] &^= 1 << (uint(i) & 63) }
+func (b bitset) has(i int32) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// setRange sets lo..hi inclusive, a word at a time: ranges of a million
+// nodes are common in scenarios.
+func (b bitset) setRange(lo, hi int) {
+	for lo <= hi {
+		w, bit := lo>>6, uint(lo&63)
+		n := min(64-int(bit), hi-lo+1)
+		mask := ^uint64(0)
+		if n < 64 {
+			mask = (1<<uint(n) - 1) << bit
+		}
+		b[w] |= mask
+		lo += n
 	}
 }
 

@@ -2,8 +2,8 @@ package simulator
 
 import (
 	"math"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -228,7 +228,9 @@ type selectorErr string
 
 func (e selectorErr) Error() string { return string(e) }
 
-func errNegativeIndex(t string) error { return selectorErr(strconv.Quote(t) + ": node indices are not negative") }
+func errNegativeIndex(t string) error {
+	return selectorErr(strconv.Quote(t) + ": node indices are not negative")
+}
 func errRangeOrder(t string) error {
 	return selectorErr(strconv.Quote(t) + ": a range goes from the lower index to the higher")
 }
