@@ -78,7 +78,7 @@ func ipnet(s string) net.Addr {
 
 var host = fakeHost{
 	ifs: []net.Interface{
-		{Index: 1, Name: "lo", Flags: net.FlagUp | net.FlagLoopback},
+		{Index: 1, Name: "lo", Flags: net.FlagUp | net.FlagLoopback}, // Linux: no MULTICAST flag
 		{Index: 2, Name: "eth0", Flags: net.FlagUp | net.FlagMulticast | net.FlagBroadcast},
 		{Index: 3, Name: "eth1", Flags: net.FlagMulticast | net.FlagBroadcast},
 		{Index: 4, Name: "wg0", Flags: net.FlagUp | net.FlagPointToPoint},
@@ -114,6 +114,10 @@ func TestResolveRejectsUnusableInterfaces(t *testing.T) {
 		{Config{Interfaces: []string{"v6only"}, Broadcast: true}, ErrNoIPv4},
 		{Config{Interfaces: []string{"wg0"}, Broadcast: true}, ErrNoIPv4}, // a /32 has no broadcast address
 		{Config{Interfaces: []string{"eth7"}}, ErrNoInterface},
+	}
+	// IPv4 multicast over a loopback without the MULTICAST flag works.
+	if _, err := resolveCfg(t, Config{Interfaces: []string{"lo"}}); err != nil {
+		t.Errorf("IPv4 on lo: %v", err)
 	}
 	for _, c := range cases {
 		_, err := resolveCfg(t, c.cfg)

@@ -46,10 +46,11 @@
 //
 // Give an IPv6 group, for example DefaultGroup6 ("[ff12::230:1:1:251]:45892",
 // a transient link-local group), and the socket uses IPv6 with the hop limit
-// as TTL. Linux does not deliver IPv6 multicast over the loopback interface
-// (the send succeeds but the datagram never reaches a socket), so Listen
-// rejects an IPv6 group on a loopback interface with an error saying so; use
-// a real or veth interface.
+// as TTL. Linux does not carry IPv6 multicast over its loopback interface
+// (which lacks the MULTICAST flag): without a multicast route the send fails
+// with "network is unreachable", and with one the datagram never reaches a
+// socket. Listen therefore rejects an IPv6 group on such an interface with an
+// error saying so; use a real or veth interface.
 //
 // # Concurrency
 //

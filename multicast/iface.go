@@ -67,12 +67,12 @@ func resolve(src interfaceSource, p parsed) ([]iface, error) {
 		switch {
 		case f&net.FlagUp == 0:
 			return nil, fail(ErrDown)
-		case !p.Broadcast && f&net.FlagMulticast == 0 && f&net.FlagLoopback == 0:
-			// Linux delivers IPv4 multicast over lo although lo lacks the
-			// MULTICAST flag; other interfaces without it drop it.
-			return nil, fail(ErrNoMulticast)
-		case !p.Broadcast && f&net.FlagLoopback != 0 && !p.group.Addr().Is4():
+		case !p.Broadcast && f&net.FlagMulticast == 0 && f&net.FlagLoopback != 0 && !p.group.Addr().Is4():
+			// Linux's lo lacks the MULTICAST flag: IPv4 multicast over it
+			// works all the same, IPv6 multicast does not.
 			return nil, fail(ErrLoopbackIPv6)
+		case !p.Broadcast && f&net.FlagMulticast == 0 && f&net.FlagLoopback == 0:
+			return nil, fail(ErrNoMulticast)
 		case p.Broadcast && !ifc.bcast.IsValid():
 			return nil, fail(ErrNoIPv4)
 		}
