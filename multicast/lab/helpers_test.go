@@ -15,13 +15,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // uniqueCluster keeps this test's heartbeats apart from any other program
 // using the same group on this host: theirs are dropped as foreign-cluster.
-func uniqueCluster(t *testing.T) string {
+func uniqueCluster() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return "mctest-" + hex.EncodeToString(b[:])
 }
 
-func newKey(t *testing.T) []byte {
+func newKey() []byte {
 	k := make([]byte, 32)
 	rand.Read(k)
 	return k

@@ -47,7 +47,7 @@ func closeAll(ms []*mesh.Mesh) {
 func TestTwentyMembersOnLoopbackFindEachOtherWithoutSeeds(t *testing.T) {
 	const n = 20
 	const interval = 500 * time.Millisecond
-	cluster, keys := uniqueCluster(t), [][]byte{newKey(t)}
+	cluster, keys := uniqueCluster(), [][]byte{newKey()}
 	var ms []*mesh.Mesh
 	t.Cleanup(func() { closeAll(ms) })
 	for i := 0; i < n; i++ {
@@ -111,8 +111,8 @@ func TestTwentyMembersOnLoopbackFindEachOtherWithoutSeeds(t *testing.T) {
 // port but never join: their heartbeats are dropped and counted.
 func TestLoopbackKeysAndClustersKeepMembersApart(t *testing.T) {
 	const interval = 300 * time.Millisecond
-	cluster := uniqueCluster(t)
-	key, otherKey := newKey(t), newKey(t)
+	cluster := uniqueCluster()
+	key, otherKey := newKey(), newKey()
 	var ms []*mesh.Mesh
 	t.Cleanup(func() { closeAll(ms) })
 	ms = append(ms,

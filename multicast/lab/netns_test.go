@@ -147,7 +147,7 @@ func runLab(t *testing.T, bin string, f family) {
 		must(l.Wire("sw", "br0", fmt.Sprintf("p%d", i), h, "eth0", fmt.Sprintf("10.77.0.%d/24", i), fmt.Sprintf("fd77::%d/64", i)))
 	}
 
-	key := hex.EncodeToString(newKey(t))
+	key := hex.EncodeToString(newKey())
 	var nodes []*labNode
 	t.Cleanup(func() { stopAll(t, nodes) })
 	for i := 1; i <= labHosts; i++ {
