@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/meshd/meshd/mesh/transport"
 	"github.com/meshd/meshd/multicast"
@@ -42,20 +43,29 @@ func startMulticast(m *Mesh, c MulticastConfig) (*multicastRunner, error) {
 func (r *multicastRunner) read(m *Mesh) {
 	defer r.wg.Done()
 	buf := make([]byte, 2048)
+	backoff := 10 * time.Millisecond
+	var lastLog time.Time
 	for {
 		n, from, err := r.conn.Receive(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			// A persistent error (an interface gone down) must neither spin
+			// nor flood the log: back off, and say so once a minute.
+			if time.Since(lastLog) > time.Minute {
+				m.log.Warn("multicast receive failed", "err", err)
+				lastLog = time.Now()
+			}
 			select {
 			case <-r.done:
 				return
-			default:
+			case <-time.After(backoff):
 			}
-			m.log.Warn("multicast receive failed", "err", err)
+			backoff = min(2*backoff, time.Second)
 			continue
 		}
+		backoff = 10 * time.Millisecond
 		select {
 		case r.inbox <- transport.Packet{Addr: from, Data: append([]byte(nil), buf[:n]...)}:
 		case <-r.done:
