@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/meshd/meshd/cmd/meshd/internal/config"
 	"github.com/meshd/meshd/cmd/meshd/internal/keyfile"
+	"github.com/meshd/meshd/mesh"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -180,5 +182,48 @@ func TestRestartNeededNamesSettings(t *testing.T) {
 	}
 	if settingOf("BindAddr") != "bind" || settingOf("Keys[1]") != "key-file" || settingOf("Multicast.TTL") != "multicast-if" {
 		t.Fatal("settingOf mapping")
+	}
+}
+
+type fakeStrategy struct{ name string }
+
+func (f fakeStrategy) Name() string { return f.name }
+func (f fakeStrategy) Run(ctx context.Context, found func([]string)) error {
+	found([]string{"127.0.0.9:1"})
+	<-ctx.Done()
+	return nil
+}
+
+type fakeReporter struct{ fakeStrategy }
+
+func (fakeReporter) Stats() mesh.StrategyStats { return mesh.StrategyStats{Polls: 7} }
+
+// Strategies get unique names (the engine keys lists and stats by name),
+// keep their StrategyReporter, and their seeds are watched.
+func TestWatchedStrategies(t *testing.T) {
+	w := newSeedWatch()
+	ss := w.watch([]mesh.Strategy{named{fakeReporter{fakeStrategy{"static"}}, "join"}, fakeStrategy{"static"}, fakeReporter{fakeStrategy{"static"}}, fakeStrategy{"dns"}})
+	var names []string
+	for _, s := range ss {
+		names = append(names, s.Name())
+	}
+	if fmt.Sprint(names) != "[join static static-2 dns]" {
+		t.Fatalf("names %v", names)
+	}
+	if r, ok := ss[0].(mesh.StrategyReporter); !ok || r.Stats().Polls != 7 {
+		t.Fatal("a renamed reporter lost its stats")
+	}
+	if r, ok := ss[2].(mesh.StrategyReporter); !ok || r.Stats().Polls != 7 {
+		t.Fatal("a watched reporter lost its stats")
+	}
+	if _, ok := ss[1].(mesh.StrategyReporter); ok {
+		t.Fatal("a strategy without stats became a reporter")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var got []string
+	ss[2].Run(ctx, func(a []string) { got = a })
+	if fmt.Sprint(got) != "[127.0.0.9:1]" || fmt.Sprint(w.seeds()) != "map[127.0.0.9:1:[static-2]]" {
+		t.Fatalf("found %v, watched %v", got, w.seeds())
 	}
 }

@@ -44,16 +44,21 @@ func (w *seedWatch) seeds() map[string][]string {
 	return out
 }
 
-// watched wraps a strategy to see what it finds.
+// watched wraps a strategy to see what it finds, under a name unique in
+// this agent: the engine keys strategies' lists and stats by name, so two
+// strategies of one kind (a --join list and a static strategy in the file)
+// must not share one.
 type watched struct {
 	mesh.Strategy
-	key string
-	w   *seedWatch
+	name string
+	w    *seedWatch
 }
+
+func (s *watched) Name() string { return s.name }
 
 func (s *watched) Run(ctx context.Context, found func([]string)) error {
 	return s.Strategy.Run(ctx, func(addrs []string) {
-		s.w.set(s.key, addrs)
+		s.w.set(s.name, addrs)
 		found(addrs)
 	})
 }
@@ -66,12 +71,34 @@ func (s watchedReporter) Stats() mesh.StrategyStats {
 	return s.Strategy.(mesh.StrategyReporter).Stats()
 }
 
-// watch wraps every strategy; keys are "kind#index" so two strategies of a
-// kind stay apart.
+// named gives a strategy another name ("join" for the --join seeds).
+type named struct {
+	mesh.Strategy
+	name string
+}
+
+func (n named) Name() string { return n.name }
+
+// Stats passes the inner strategy's stats through (zero if it has none).
+func (n named) Stats() mesh.StrategyStats {
+	if r, ok := n.Strategy.(mesh.StrategyReporter); ok {
+		return r.Stats()
+	}
+	return mesh.StrategyStats{}
+}
+
+// watch wraps every strategy with a unique name: its own, then name-2,
+// name-3 for further ones of the same name.
 func (w *seedWatch) watch(ss []mesh.Strategy) []mesh.Strategy {
 	out := make([]mesh.Strategy, len(ss))
+	count := map[string]int{}
 	for i, s := range ss {
-		ws := &watched{Strategy: s, key: s.Name() + "#" + strconv.Itoa(i), w: w}
+		name := s.Name()
+		count[name]++
+		if n := count[name]; n > 1 {
+			name += "-" + strconv.Itoa(n)
+		}
+		ws := &watched{Strategy: s, name: name, w: w}
 		if _, ok := s.(mesh.StrategyReporter); ok {
 			out[i] = watchedReporter{ws}
 		} else {

@@ -24,7 +24,8 @@ func BuildStrategies(s *config.Settings, log *slog.Logger) ([]mesh.Strategy, err
 		if err != nil {
 			return nil, &config.Error{Origin: s.Origin("join"), Msg: err.Error()}
 		}
-		out = append(out, st)
+		// Named apart from static strategies in logs and metrics.
+		out = append(out, named{st, "join"})
 	}
 	if s.DNS != "" {
 		st, err := oneLine(s, "dns", s.DNS, log)
