@@ -2,7 +2,7 @@ package mesh
 
 import (
 	"context"
-	"maps"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -21,25 +21,24 @@ type strategies struct {
 	list   []Strategy
 
 	mu     sync.Mutex
-	latest map[string][]string // strategy name -> last list
-	first  map[string]bool     // strategies that reported at least once
+	latest map[int][]string // strategy index -> last list (two of a kind may run)
+	first  map[int]bool     // strategies that reported at least once
 	kick   chan struct{}
 	firstC chan struct{}
 }
 
 func startStrategies(m *Mesh, list []Strategy) *strategies {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &strategies{m: m, cancel: cancel, list: list, latest: map[string][]string{}, first: map[string]bool{},
+	s := &strategies{m: m, cancel: cancel, list: list, latest: map[int][]string{}, first: map[int]bool{},
 		kick: make(chan struct{}, 1), firstC: make(chan struct{}, len(list)+1)}
 	if len(list) == 0 {
 		return s
 	}
-	for _, st := range list {
-		st := st
+	for i, st := range list {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			err := st.Run(ctx, func(addrs []string) { s.found(st.Name(), addrs) })
+			err := st.Run(ctx, func(addrs []string) { s.found(i, addrs) })
 			if err != nil && ctx.Err() == nil {
 				m.log.Error("strategy stopped", "strategy", st.Name(), "err", err)
 			}
@@ -50,11 +49,11 @@ func startStrategies(m *Mesh, list []Strategy) *strategies {
 	return s
 }
 
-func (s *strategies) found(name string, addrs []string) {
+func (s *strategies) found(i int, addrs []string) {
 	s.mu.Lock()
-	s.latest[name] = append([]string(nil), addrs...)
-	if !s.first[name] {
-		s.first[name] = true
+	s.latest[i] = append([]string(nil), addrs...)
+	if !s.first[i] {
+		s.first[i] = true
 		s.firstC <- struct{}{}
 	}
 	s.mu.Unlock()
@@ -140,18 +139,27 @@ func (s *strategies) joinMissing(ctx context.Context) {
 	}
 }
 
+// stats reports each strategy under its name; a second strategy of the
+// same name is reported as "name#2", and so on.
 func (s *strategies) stats() map[string]StrategyStats {
 	out := map[string]StrategyStats{}
-	for _, st := range s.list {
+	for i, st := range s.list {
+		key := st.Name()
+		for n := 2; ; n++ {
+			if _, taken := out[key]; !taken {
+				break
+			}
+			key = fmt.Sprintf("%s#%d", st.Name(), n)
+		}
 		if r, ok := st.(StrategyReporter); ok {
-			out[st.Name()] = r.Stats()
+			out[key] = r.Stats()
 		} else {
 			s.mu.Lock()
-			out[st.Name()] = StrategyStats{Seeds: len(s.latest[st.Name()])}
+			out[key] = StrategyStats{Seeds: len(s.latest[i])}
 			s.mu.Unlock()
 		}
 	}
-	return maps.Clone(out)
+	return out
 }
 
 func (s *strategies) stop() {
