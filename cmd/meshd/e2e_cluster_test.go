@@ -67,6 +67,10 @@ func TestClusterEndToEnd(t *testing.T) {
 
 	after := scrape(t, agents[0].http)
 	checkMetricsMoved(t, before, after, n)
+	// The --join seeds are a strategy named "join" with its poll counters.
+	if polls := scrape(t, agents[1].http).value(t, "meshd_strategy_polls_total", "strategy", "join"); polls < 1 {
+		t.Errorf("meshd_strategy_polls_total{strategy=join} = %v", polls)
+	}
 
 	// kill -9: no goodbye; the others must detect the failure.
 	victim := agents[4]

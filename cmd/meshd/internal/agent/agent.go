@@ -205,6 +205,10 @@ func (a *Agent) currentSettings() *config.Settings {
 	return a.settings
 }
 
+// duplicateSignalWindow is how soon after the first stop signal another
+// one is taken as the same request rather than as "stop now".
+const duplicateSignalWindow = time.Second
+
 // leave performs the graceful leave once, bounded by --leave-timeout, or
 // cut short by a further SIGTERM/SIGINT on signals (if not nil).
 func (a *Agent) leave(signals <-chan os.Signal) error {
@@ -219,6 +223,7 @@ func (a *Agent) leave(signals <-chan os.Signal) error {
 				a.log.Warn("cannot write snapshot", "path", a.keeper.Path, "err", err)
 			}
 		}
+		started := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), a.currentSettings().LeaveTimeout)
 		defer cancel()
 		done := make(chan error, 1)
@@ -233,7 +238,10 @@ func (a *Agent) leave(signals <-chan os.Signal) error {
 				}
 				return
 			case sig := <-signals:
-				if sig != syscall.SIGHUP {
+				// timeout(1), shells and some supervisors signal the whole
+				// process group, so one stop request can arrive twice at
+				// once: only a signal a moment later means "hurry".
+				if sig != syscall.SIGHUP && time.Since(started) >= duplicateSignalWindow {
 					a.log.Warn("second signal: cutting the leave short", "signal", sig.String())
 					cancel()
 				}
