@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 
 	"github.com/meshd/meshd/cmd/meshd/internal/cli"
@@ -31,6 +32,19 @@ func newAgentFlags() (*agentFlags, []*cli.Flag) {
 		{Name: "http-token-file", Arg: "FILE", Usage: "file holding the agent's bearer token", Env: true,
 			Set: func(v string) error { f.tokenFile = v; return nil }},
 	}
+}
+
+// parseClient parses the command line of a command without positional
+// arguments that talks to the agent, and returns its client.
+func parseClient(c *cli.Command, af *agentFlags, args []string, stdout, stderr io.Writer) (cl *client.Client, code int, done bool) {
+	if code, done := parseNoArgs(c, args, stdout, stderr); done {
+		return nil, code, true
+	}
+	cl, err := af.client()
+	if err != nil {
+		return nil, fail(stderr, c.Name, err), true
+	}
+	return cl, 0, false
 }
 
 // client returns the client for the flags, reading the token file if given.

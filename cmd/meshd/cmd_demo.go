@@ -37,12 +37,8 @@ scroll above it. Ends by itself within 30 seconds. Nothing leaves loopback.`,
 		},
 		Examples: []string{"go run ./cmd/meshd demo", "meshd demo --nodes 7"},
 	}
-	pos, code, done := parse(c, args, stdout, stderr)
-	if done {
+	if code, done := parseNoArgs(c, args, stdout, stderr); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -27,21 +27,14 @@ Events), which 'curl -N' can read too.`,
 			Set: func(v string) error { asJSON = v == "true"; return nil }}),
 		Examples: []string{"meshd events", "meshd events --json | jq -c 'select(.type==\"fail\")'", "curl -N http://127.0.0.1:7947/v1/events"},
 	}
-	pos, code, done := parse(c, args, stdout, stderr)
+	cl, code, done := parseClient(c, af, args, stdout, stderr)
 	if done {
 		return code
-	}
-	if len(pos) > 0 {
-		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
-	}
-	cl, err := af.client()
-	if err != nil {
-		return fail(stderr, c.Name, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	enc := json.NewEncoder(stdout)
-	err = cl.Events(ctx, func(ev api.Event) error {
+	err := cl.Events(ctx, func(ev api.Event) error {
 		if asJSON {
 			return enc.Encode(ev)
 		}

@@ -20,16 +20,9 @@ which sends SIGTERM and does the same.`,
 		Flags:    flags,
 		Examples: []string{"meshd leave", "meshd leave --http 127.0.0.2:7947"},
 	}
-	pos, code, done := parse(c, args, stdout, stderr)
+	cl, code, done := parseClient(c, af, args, stdout, stderr)
 	if done {
 		return code
-	}
-	if len(pos) > 0 {
-		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
-	}
-	cl, err := af.client()
-	if err != nil {
-		return fail(stderr, c.Name, err)
 	}
 	// The leave lasts up to the agent's --leave-timeout.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -43,16 +43,9 @@ func cmdMembers(args []string, stdout, stderr io.Writer) int {
 			"meshd members --http 127.0.0.2:7947 --json | jq -r '.[] | select(.state==\"alive\") | .addr'",
 		},
 	}
-	pos, code, done := parse(c, args, stdout, stderr)
+	cl, code, done := parseClient(c, af, args, stdout, stderr)
 	if done {
 		return code
-	}
-	if len(pos) > 0 {
-		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
-	}
-	cl, err := af.client()
-	if err != nil {
-		return fail(stderr, c.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()

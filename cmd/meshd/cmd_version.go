@@ -32,12 +32,8 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 			Set: func(v string) error { asJSON = v == "true"; return nil }}},
 		Examples: []string{"meshd version"},
 	}
-	pos, code, done := parse(c, args, stdout, stderr)
-	if done {
+	if code, done := parseNoArgs(c, args, stdout, stderr); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0]))
 	}
 	v := map[string]string{"version": buildVersion(), "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
 	if asJSON {

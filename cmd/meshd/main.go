@@ -96,6 +96,15 @@ func parse(c *cli.Command, args []string, stdout, stderr io.Writer) (pos []strin
 	return pos, 0, false
 }
 
+// parseNoArgs is parse for commands that take no positional argument.
+func parseNoArgs(c *cli.Command, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	pos, code, done := parse(c, args, stdout, stderr)
+	if !done && len(pos) > 0 {
+		return fail(stderr, c.Name, cli.Usagef(c.Name, "unexpected argument %q", pos[0])), true
+	}
+	return code, done
+}
+
 // fail prints err as one line and returns the exit status: 2 for a bad
 // command line or setting, 1 for anything else.
 func fail(stderr io.Writer, cmd string, err error) int {
