@@ -91,6 +91,17 @@ log_level: debug
 	}
 }
 
+func TestEmptyEnvIsUnset(t *testing.T) {
+	s, err := Load(nil, env(map[string]string{"MESHD_NAME": "", "MESHD_JOIN": "", "MESHD_PROFILE": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	if s.Name != host || s.Join != nil || s.Profile != "lan" {
+		t.Fatalf("empty variables changed settings: %+v", s)
+	}
+}
+
 func TestStrategiesFromFileEnvAndFlags(t *testing.T) {
 	file := writeFile(t, `
 strategies:

@@ -61,8 +61,10 @@ func Load(args []string, lookup LookupEnv) (*Settings, error) {
 	}
 	for _, f := range fields {
 		env := cli.EnvName(f.name)
+		// An empty variable counts as unset: templates and manifests often
+		// render optional settings as NAME="".
 		v, ok := lookup(env)
-		if !ok || f.name == "config" {
+		if !ok || v == "" || f.name == "config" {
 			continue
 		}
 		if err := apply(s, f, splitList(f, v), "environment "+env); err != nil {
