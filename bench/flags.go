@@ -32,6 +32,7 @@ type config struct {
 	plan     harness.Plan
 	out      string
 	rerender string
+	note     string
 }
 
 // maxListItems bounds comma lists: more cluster sizes than this is a typo.
@@ -116,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		poll      = fs.Duration("poll", def.Poll, "how often member lists are polled for suspicion (meshd)")
 		timeout   = fs.Duration("timeout", 0, "bound on every convergence wait; 0 = derived from the profile and N")
 		seed      = fs.Int64("seed", 1, "seed for victim choice, join targets and loss patterns")
+		note      = fs.String("note", "", "free text for the report's header, e.g. the commit measured")
 		rerender  = fs.String("rerender", "", "render report.md and plots again from DIR's JSON files, measure nothing")
 		sets      multi
 	)
@@ -135,7 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
 	}
-	cfg := config{out: *out, rerender: *rerender}
+	cfg := config{out: *out, rerender: *rerender, note: *note}
 	if cfg.rerender != "" {
 		return cfg, nil
 	}

@@ -27,7 +27,7 @@ func measure(cfg config, args []string, stdout, stderr io.Writer) int {
 	}
 	plan := cfg.plan
 	meta := report.Meta{
-		Command: "go run ./bench " + shellJoin(args), Date: time.Now(), Machine: machine(),
+		Command: "go run ./bench " + shellJoin(args), Note: cfg.note, Date: time.Now(), Machine: machine(),
 		Profile: plan.Profile.Name, Timings: plan.Profile.Params(), Params: paramStrings(plan.Params),
 		Nodes: plan.Nodes, Runs: plan.Runs,
 	}

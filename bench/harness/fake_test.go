@@ -223,6 +223,9 @@ func TestScenariosMeasureTheTruth(t *testing.T) {
 	}
 	j := got[ScenarioJoin]
 	within(t, "join", j.Metrics[MetricSeconds], f.learn, 2*time.Second)
+	if t99 := j.Metrics[MetricJoin99]; t99 <= 0 || t99 > j.Metrics[MetricSeconds] {
+		t.Errorf("99%% of pairs at %v s, full convergence at %v s", t99, j.Metrics[MetricSeconds])
+	}
 	if len(j.Series) == 0 || j.Series[len(j.Series)-1].Y != 1 {
 		t.Errorf("join series does not end converged: %v", j.Series)
 	}

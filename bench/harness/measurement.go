@@ -31,6 +31,7 @@ const (
 	MetricFalsePositives = "false_positives"
 
 	MetricJoinAfterLast  = "join_after_last_s" // convergence after the last Join returned
+	MetricJoin99         = "join_99_s"         // until 99% of node pairs see each other alive
 	MetricFirstSuspect   = "first_suspect_s"   // first suspicion or failure of a victim
 	MetricFirstFail      = "first_fail_s"      // first failure declaration of a victim
 	MetricFPDeclarations = "fp_declarations"   // (observer, subject) false declarations

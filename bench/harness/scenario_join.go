@@ -57,6 +57,11 @@ func Join(ctx context.Context, c *Cluster, n int, p Params) Measurement {
 			timeout, ok, n*n, live)
 	}
 	m.OK = fired
+	// The time to 99% of pairs separates a system's gossip from its repair
+	// path: a few pairs left to anti-entropy do not move it.
+	if t99 := c.tracker.Reached(n, 0.99); !t99.IsZero() {
+		m.Metrics[MetricJoin99] = max(0, t99.Sub(start).Seconds())
+	}
 	m.Series = c.tracker.StopRecording(start, n, seriesPoints)
 	secs := end.Sub(start).Seconds()
 	m.Metrics[MetricSeconds] = secs

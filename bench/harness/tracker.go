@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -470,6 +471,20 @@ func (t *Tracker) StartRecording() {
 	defer t.mu.Unlock()
 	t.recording = true
 	t.series = t.series[:0]
+}
+
+// Reached returns the first time the recorded series reached frac of the
+// n² pairs, or zero if it never did.
+func (t *Tracker) Reached(n int, frac float64) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	need := int(math.Ceil(frac * float64(n*n)))
+	for _, p := range t.series {
+		if p.ok >= need {
+			return p.at
+		}
+	}
+	return time.Time{}
 }
 
 // StopRecording ends the series and returns it as (seconds since start,

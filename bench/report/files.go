@@ -16,6 +16,7 @@ import (
 // Meta describes how and where the results were measured.
 type Meta struct {
 	Command  string            `json:"command"`
+	Note     string            `json:"note,omitempty"` // free text from --note, e.g. the commit measured
 	Date     time.Time         `json:"date"`
 	Duration string            `json:"duration"`
 	Machine  Machine           `json:"machine"`

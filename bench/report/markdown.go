@@ -27,8 +27,8 @@ type section struct {
 
 var sections = []section{
 	{"join", "join: N nodes join through one seed",
-		"Seconds from the first Join until every node believes all N alive (nodes are started and joined one after another, so this includes starting them). `after last` starts at the last Join's return. Bytes are per node per second during the join.",
-		[]column{{"converged", "seconds", "s", true}, {"after last", "join_after_last_s", "s", false}, {"bytes/node/s", "bytes_per_node_per_s", "B", true}}},
+		"Seconds from the first Join until every node believes all N alive (nodes are started and joined one after another, so this includes starting them). `99% pairs` is when 99% of the N² (observer, member) pairs were alive: gossip's speed without the last stragglers. `after last` starts at the last Join's return. Bytes are per node per second during the join.",
+		[]column{{"converged", "seconds", "s", true}, {"99% pairs", "join_99_s", "s", true}, {"after last", "join_after_last_s", "s", false}, {"bytes/node/s", "bytes_per_node_per_s", "B", true}}},
 	{"detect", "detect: k nodes stopped abruptly",
 		"From just before the first stop: the first suspicion of a victim by any survivor, the first failure declaration, and the moment every survivor declared every victim failed. False positives are live nodes declared failed meanwhile.",
 		[]column{{"first suspect", "first_suspect_s", "s", true}, {"first failed", "first_fail_s", "s", true}, {"all survivors", "seconds", "s", true}, {"false pos.", "false_positives", "", false}}},
@@ -67,6 +67,9 @@ func Render(w io.Writer, r Results, plots []string) error {
 	}
 	if m.Runs > 0 {
 		fmt.Fprintf(&b, "- Runs: %d per system and size; cells are median (min–max) over runs, ratios are medians over memberlist's median.\n", m.Runs)
+	}
+	if m.Note != "" {
+		fmt.Fprintf(&b, "- Note: %s\n", m.Note)
 	}
 	if m.Profile != "" {
 		fmt.Fprintf(&b, "- Profile `%s`, the same for every system: %s\n", m.Profile, kv(m.Timings))

@@ -27,6 +27,15 @@ func systemColor(sys string) color.Color {
 	return color.RGBA{R: 148, G: 103, B: 189, A: 255}
 }
 
+// systemDashes tells systems apart where lines overlap (memberlist and
+// serf share most of their curves): serf dashed, others solid.
+func systemDashes(sys string) []vg.Length {
+	if sys == "serf" {
+		return []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	return nil
+}
+
 // Plot writes every plot the results allow into dir and returns their file
 // names (relative to dir), in a stable order.
 func Plot(dir string, r Results) ([]string, error) {
@@ -96,6 +105,7 @@ func joinPlot(series []Series, n int) *plot.Plot {
 			continue
 		}
 		l.Color = systemColor(s.System)
+		l.Dashes = systemDashes(s.System)
 		l.Width = vg.Points(1)
 		p.Add(l)
 		if !legend[s.System] {
@@ -133,6 +143,7 @@ func timelinePlot(series []Series, n int) *plot.Plot {
 			continue
 		}
 		l.Color = systemColor(s.System)
+		l.Dashes = systemDashes(s.System)
 		p.Add(l)
 		p.Legend.Add(s.System, l)
 	}
@@ -188,6 +199,7 @@ func againstN(rows []Row, scen, metric, title, ylabel string) *plot.Plot {
 			continue
 		}
 		l.Color = systemColor(sys)
+		l.Dashes = systemDashes(sys)
 		pts.Color = systemColor(sys)
 		pts.Shape = draw.CircleGlyph{}
 		bars, err := plotter.NewYErrorBars(e)
