@@ -22,9 +22,11 @@ type detection struct {
 	cands []int32
 }
 
-// maxCandidates bounds the per-crash candidate list; the prober is among
-// the first few senders.
-const maxCandidates = 16
+// maxCandidates bounds the per-crash candidate list. Gossip also reaches
+// a crashed node (about GossipNodes/GossipInterval sends a second in all,
+// whatever the cluster size), so the list must be long enough that its
+// prober, which sends about once a probe interval, still gets in.
+const maxCandidates = 64
 
 type detector struct {
 	recs   []*detection

@@ -142,7 +142,9 @@ func newEngine(sc *Scenario, opt Options) (*engine, error) {
 		hash = core.NameHash
 	}
 	if e.progressEvery == 0 {
-		e.progressEvery = 1 << 16
+		// Often enough that a memory ceiling is checked before a run of
+		// costly events (a join storm at 10,000 nodes) overshoots it.
+		e.progressEvery = 1 << 12
 	}
 	if sc.Encrypt {
 		e.keys = [][]byte{simKey(seed)}

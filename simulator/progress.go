@@ -10,7 +10,7 @@ import (
 
 // progressBar draws simulated time and wall rate. On a terminal it redraws
 // one line a few times a second; elsewhere (CI logs) it prints a line per
-// tenth of the run, so logs stay short.
+// tenth of the run, or every 30 seconds of a slow one, so logs stay short.
 type progressBar struct {
 	w        io.Writer
 	clock    func() time.Time
@@ -48,10 +48,10 @@ func (b *progressBar) update(simNow, end time.Duration, events uint64) {
 		return
 	}
 	step := int(frac * 10)
-	if step == b.lastStep {
+	if step == b.lastStep && now.Sub(b.lastDraw) < 30*time.Second {
 		return
 	}
-	b.lastStep = step
+	b.lastStep, b.lastDraw = step, now
 	fmt.Fprintln(b.w, b.line(simNow, end, events, frac, now))
 }
 
