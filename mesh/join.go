@@ -18,8 +18,9 @@ const DefaultPort = 7946
 // Join contacts each address (host:port; names are resolved, a missing port
 // means 7946) and returns how many answered with their member table before
 // ctx ended (or 5 probe intervals passed, when ctx has no deadline). The
-// request is resent every probe timeout, since UDP may lose it. It returns
-// an error only if none answered.
+// request is resent every probe timeout, since UDP may lose it; once one
+// seed has answered, the silent ones get two more resends before Join
+// returns. It returns an error only if none answered.
 func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -57,7 +58,16 @@ func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) {
 	answered := map[netip.AddrPort]bool{}
 	resend := time.NewTicker(max(m.cfg.ProbeTimeout, 100*time.Millisecond))
 	defer resend.Stop()
-	for len(answered) < len(targets) {
+	// Once one seed answered we are in; the silent ones get two more resends
+	// (they may be dead, as seeds from a snapshot or a stale list often are).
+	graceRounds := -1
+	for len(answered) < len(targets) && graceRounds != 0 {
+		if len(answered) > 0 {
+			if graceRounds < 0 {
+				graceRounds = 2
+			}
+			graceRounds--
+		}
 		var ask []netip.AddrPort
 		for _, t := range targets {
 			if !answered[t] {
