@@ -206,15 +206,26 @@ func (c *Cluster) SetLoss(p float64) {
 // interval. Both cost CPU that the systems then lack, so scenarios watch
 // only while they measure suspicion.
 func (c *Cluster) StartPolling(interval time.Duration) {
+	c.StartPollingUntil(interval, nil)
+}
+
+// StartPollingUntil is StartPolling that stops polling views by itself once
+// done returns true (checked every round): meshd answers a poll on its
+// engine goroutine, so polls that can no longer change a measurement would
+// only take time from the system being measured.
+func (c *Cluster) StartPollingUntil(interval time.Duration, done func() bool) {
 	c.StopPolling()
 	c.reportSuspicion(true)
-	stop, done := make(chan struct{}), make(chan struct{})
-	c.pollStop, c.pollDone = stop, done
+	stop, finished := make(chan struct{}), make(chan struct{})
+	c.pollStop, c.pollDone = stop, finished
 	go func() {
-		defer close(done)
+		defer close(finished)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
+			if done != nil && done() {
+				return
+			}
 			for _, n := range c.Live() {
 				v, ok := n.(Viewer)
 				if !ok {

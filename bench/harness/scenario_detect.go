@@ -10,7 +10,8 @@ import (
 // the first stop, the time until the first survivor suspects (or declares
 // failed) one of them, until the first declares one failed, and until every
 // survivor declared every victim failed. Suspicion is polled (no system
-// announces it), at p.Poll; failure comes from events.
+// announces it), at p.Poll, until every victim was suspected or declared
+// failed; failure comes from events.
 func Detect(ctx context.Context, c *Cluster, p Params) Measurement {
 	n := c.Size()
 	m := Measurement{Scenario: ScenarioDetect, Nodes: n, Metrics: map[string]float64{}, Started: time.Now()}
@@ -23,10 +24,6 @@ func Detect(ctx context.Context, c *Cluster, p Params) Measurement {
 		m.Error = err.Error()
 		return m
 	}
-	c.tracker.ClearSuspicion()
-	c.StartPolling(p.Poll)
-	defer c.StopPolling()
-
 	// The first node is every joiner's seed: keep it, so a system's later
 	// reconnects to its seed do not colour the measurement.
 	victims := c.Pick(p.Kill, map[string]bool{"n000": true})
@@ -36,7 +33,10 @@ func Detect(ctx context.Context, c *Cluster, p Params) Measurement {
 	}
 	w := c.tracker.WatchSubjects(names, false)
 	b0 := c.BytesSent()
+	c.tracker.ClearSuspicion()
 	start := time.Now()
+	c.StartPollingUntil(p.Poll, func() bool { return c.tracker.Signalled(names, start) })
+	defer c.StopPolling()
 	for _, v := range victims {
 		if err := c.Kill(v, start); err != nil {
 			c.tracker.Cancel(w)
@@ -67,7 +67,6 @@ func Detect(ctx context.Context, c *Cluster, p Params) Measurement {
 	m.Metrics[MetricSeconds] = end.Sub(start).Seconds()
 	m.Metrics[MetricBytes] = perNodePerSecond(c.BytesSent()-b0, n, time.Since(start))
 	m.Metrics[MetricFalsePositives] = float64(c.tracker.FalsePositives(start, end).Episodes)
-	m.Metrics[MetricSuspicions] = float64(c.tracker.Suspicions())
 	m.OK = fired
 	return m
 }

@@ -574,6 +574,37 @@ func (t *Tracker) Detection(victims []string, since time.Time) Detection {
 	return d
 }
 
+// Signalled reports whether every victim has been suspected or declared
+// failed (or left) by some live observer at or after since: from then on,
+// nothing a poll sees changes a detection's first-signal time.
+func (t *Tracker) Signalled(victims []string, since time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, name := range victims {
+		v, known := t.idx[name]
+		if !known {
+			return false
+		}
+		if f, ok := t.firstSuspect[v]; ok && !f.Before(since) {
+			continue
+		}
+		found := false
+		for o := range t.names {
+			if o == v || !t.live[o] || o >= len(t.cells) || v >= len(t.cells[o]) {
+				continue
+			}
+			if c := t.cells[o][v]; (c.state == ViewFailed || c.state == ViewLeft) && !c.since.Before(since) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // FalsePositives summarises live nodes wrongly declared failed (or left)
 // between from and to.
 type FalsePositives struct {
