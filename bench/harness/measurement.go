@@ -37,7 +37,7 @@ const (
 	MetricFPDeclarations = "fp_declarations"   // (observer, subject) false declarations
 	MetricFPObserverSecs = "fp_observer_s"     // observer-seconds spent wrong
 	MetricFPUnrecovered  = "fp_unrecovered"    // false declarations never retracted
-	MetricSuspicions     = "suspicions"        // suspicion onsets seen by polls
+	MetricSuspicions     = "suspicions"        // loss: distinct (observer, member) suspicions
 	MetricRecover        = "recover_s"         // loss end until convergence
 	MetricLagP90         = "lag_p90_s"         // churn: 90th percentile lag
 	MetricLagMax         = "lag_max_s"         // churn: largest lag
