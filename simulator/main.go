@@ -16,7 +16,12 @@ virtual clock, prints a summary, and with --out writes DIR/summary.json,
 DIR/timeline.csv, DIR/convergence.png and DIR/traffic.png.
 The scenario format is documented in docs/simulator.md.
 
-flags:
+Examples:
+  meshd sim examples/sim/crash-5.yaml --seed 1 --out /tmp/sim
+  meshd sim examples/sim/rack-drop.yaml --nodes 200 --duration 60s   (a quick short form)
+  meshd sim examples/sim/scale-10k.yaml --max-heap 14GiB --out /tmp/scale
+
+Flags:
 `
 
 // Main runs `meshd sim ARGS...` and returns the process exit status: 0 on
