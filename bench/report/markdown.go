@@ -182,7 +182,7 @@ func cell(s Summary, unit string) string {
 	if s.N == 1 || s.Min == s.Max {
 		return value(s.Median, s.N, unit)
 	}
-	return fmt.Sprintf("%s (%s–%s)", value(s.Median, s.N, unit), num(s.Min, unit), num(s.Max, unit))
+	return fmt.Sprintf("%s (%s–%s)", value(s.Median, s.N, unit), num(s.Min, bare(unit)), num(s.Max, bare(unit)))
 }
 
 func value(x float64, n int, unit string) string {
@@ -194,14 +194,18 @@ func value(x float64, n int, unit string) string {
 
 func num(x float64, unit string) string {
 	switch unit {
-	case "s":
+	case "s", "s-bare":
+		suffix := " s"
+		if unit == "s-bare" {
+			suffix = ""
+		}
 		switch {
 		case x >= 100:
-			return fmt.Sprintf("%.0f s", x)
+			return fmt.Sprintf("%.0f%s", x, suffix)
 		case x >= 10:
-			return fmt.Sprintf("%.1f s", x)
+			return fmt.Sprintf("%.1f%s", x, suffix)
 		default:
-			return fmt.Sprintf("%.2f s", x)
+			return fmt.Sprintf("%.2f%s", x, suffix)
 		}
 	case "B":
 		return fmt.Sprintf("%.0f", x)
@@ -210,6 +214,15 @@ func num(x float64, unit string) string {
 		return fmt.Sprintf("%.0f", x)
 	}
 	return fmt.Sprintf("%.1f", x)
+}
+
+// bare is the unit of numbers shown without their unit: the range after a
+// median carries the median's unit.
+func bare(unit string) string {
+	if unit == "s" {
+		return "s-bare"
+	}
+	return unit
 }
 
 func ratioCell(r Row, metric string) string {

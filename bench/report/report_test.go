@@ -121,7 +121,7 @@ func TestWriteLoadRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Goals", "| 64 | meshd | 0.70 s (0.60 s–0.80 s) | 0.17x |", "**missed**", "## steady", "steady-bytes.png", "go run ./bench --runs 3", "## Failed runs"} {
+	for _, want := range []string{"## Goals", "| 64 | meshd | 0.70 s (0.60–0.80) | 0.17x |", "**missed**", "## steady", "steady-bytes.png", "go run ./bench --runs 3", "## Failed runs"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("report.md lacks %q", want)
 		}
