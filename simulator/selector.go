@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -200,7 +201,7 @@ func (sp *selectorParser) parseItem(s *Selector, n *yaml.Node, path string, stat
 func parseRange(txt string) (lo, hi int, isRange bool, err error) {
 	a, b, dash := strings.Cut(txt, "-")
 	if a == "" && dash { // "-5"
-		return 0, 0, true, errNegativeIndex(txt)
+		return 0, 0, true, fmt.Errorf("%q: node indices are not negative", txt)
 	}
 	lo64, errA := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
 	if errA != nil {
@@ -213,26 +214,15 @@ func parseRange(txt string) (lo, hi int, isRange bool, err error) {
 		}
 	}
 	if lo64 < 0 || hi64 < 0 {
-		return 0, 0, true, errNegativeIndex(txt)
+		return 0, 0, true, fmt.Errorf("%q: node indices are not negative", txt)
 	}
 	if lo64 > hi64 {
-		return 0, 0, true, errRangeOrder(txt)
+		return 0, 0, true, fmt.Errorf("%q: a range goes from the lower index to the higher", txt)
 	}
 	if hi64 > maxNodes {
 		hi64 = maxNodes // the caller reports it as not existing
 	}
 	return int(lo64), int(hi64), true, nil
-}
-
-type selectorErr string
-
-func (e selectorErr) Error() string { return string(e) }
-
-func errNegativeIndex(t string) error {
-	return selectorErr(strconv.Quote(t) + ": node indices are not negative")
-}
-func errRangeOrder(t string) error {
-	return selectorErr(strconv.Quote(t) + ": a range goes from the lower index to the higher")
 }
 
 // selectorText renders a selector as written, compactly, for labels.
