@@ -93,12 +93,10 @@ type engine struct {
 }
 
 // Run simulates the scenario and returns its measures. It is deterministic:
-// the same scenario and seed give the same Result.TraceHash.
+// the same scenario and seed give the same Result.TraceHash. The scenario is
+// only read, so one may be run many times (with other seeds, say).
 func Run(sc *Scenario, opt Options) (*Result, error) {
-	e, err := newEngine(sc, opt)
-	if err != nil {
-		return nil, err
-	}
+	e := newEngine(sc, opt)
 	wallStart := time.Now()
 	e.loop()
 	if e.err != nil {
@@ -112,7 +110,7 @@ func Run(sc *Scenario, opt Options) (*Result, error) {
 	return r, nil
 }
 
-func newEngine(sc *Scenario, opt Options) (*engine, error) {
+func newEngine(sc *Scenario, opt Options) *engine {
 	seed := sc.Seed
 	if opt.HasSeed {
 		seed = opt.Seed
@@ -121,7 +119,7 @@ func newEngine(sc *Scenario, opt Options) (*engine, error) {
 	e := &engine{
 		sc: sc, seed: seed, end: int64(sc.Duration),
 		nw:            newNetwork(n, sc.Network, rand.New(pcg(streamSeed(seed, purposeNet, 0, 0)))),
-		pick:          rand.New(pcg(streamSeed(seed, purposeNet, 1, 0))),
+		pick:          rand.New(pcg(streamSeed(seed, purposePick, 0, 0))),
 		newNode:       opt.NewNode,
 		nodes:         make([]simNode, n),
 		names:         make([]string, n),
@@ -177,7 +175,7 @@ func newEngine(sc *Scenario, opt Options) (*engine, error) {
 	e.det = newDetector(n)
 	e.fp = newFalsePositives()
 	e.schedule()
-	return e, nil
+	return e
 }
 
 // pcg returns a seeded PCG source for math/rand/v2.

@@ -57,6 +57,7 @@ const (
 	purposeRand uint64 = iota + 1
 	purposeNonce
 	purposeNet
+	purposePick
 	purposeKey
 )
 

@@ -229,5 +229,18 @@ func (e *engine) result() *Result {
 		}
 	}
 	r.Detection.FirstSuspicion, r.Detection.FirstDead, r.Detection.AllKnow = statOf(sus), statOf(dead), statOf(all)
+	// Empty lists, not nulls, for whoever reads summary.json.
+	r.Crashes, r.Leaves, r.Actions = nonNil(r.Crashes), nonNil(r.Leaves), nonNil(r.Actions)
+	r.Episodes, r.Warnings = nonNil(r.Episodes), nonNil(r.Warnings)
+	if r.CoreDropped == nil {
+		r.CoreDropped = map[string]uint64{}
+	}
 	return r
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
