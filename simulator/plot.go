@@ -46,6 +46,7 @@ func writePlots(dir string, sc *Scenario, r *Result) ([]string, error) {
 	}
 	p = newPlot(title, "simulated time (s)", "bytes sent per node per second")
 	p.Y.Min, p.Y.Max = 0, top*1.15
+	p.Y.Tick.Marker = humanTicks{}
 	if err := addSeries(p, traffic, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}); err != nil {
 		return files, err
 	}
@@ -112,6 +113,19 @@ func addMarkers(p *plot.Plot, actions []ActionResult, lo, hi float64) error {
 	}
 	p.Add(lb)
 	return nil
+}
+
+// humanTicks labels an axis 0, 25.0k, 50.0k instead of 50000.00.
+type humanTicks struct{}
+
+func (humanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = humanCount(ts[i].Value)
+		}
+	}
+	return ts
 }
 
 func truncate(s string, n int) string {
