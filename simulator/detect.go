@@ -18,15 +18,13 @@ type detection struct {
 	// interrupted: the node came back before every witness knew.
 	interrupted bool
 	// cands are nodes that sent to the crashed node: one of them, its
-	// prober, is the first to suspect it.
-	cands []int32
+	// prober, is the first to suspect it. The list is not capped: gossip
+	// reaches a crashed node too (some GossipNodes/GossipInterval sends a
+	// second in all), and a capped list filled by gossipers would miss the
+	// prober and time the suspicion late.
+	cands  []int32
+	isCand bitset
 }
-
-// maxCandidates bounds the per-crash candidate list. Gossip also reaches
-// a crashed node (about GossipNodes/GossipInterval sends a second in all,
-// whatever the cluster size), so the list must be long enough that its
-// prober, which sends about once a probe interval, still gets in.
-const maxCandidates = 64
 
 type detector struct {
 	recs   []*detection
@@ -163,14 +161,16 @@ func (d *detector) sentToDown(e *engine, s, x int32) {
 		return
 	}
 	r := d.recs[idx]
-	if r.leave || r.firstSuspect >= 0 || r.firstDead >= 0 || len(r.cands) >= maxCandidates {
+	if r.leave || r.firstSuspect >= 0 || r.firstDead >= 0 {
 		return
 	}
-	for _, c := range r.cands {
-		if c == s {
-			return
-		}
+	if r.isCand == nil {
+		r.isCand = newBitset(len(e.nodes))
 	}
+	if r.isCand.has(s) {
+		return
+	}
+	r.isCand.set(s)
 	r.cands = append(r.cands, s)
 	nd := &e.nodes[s]
 	if nd.candRefs == 0 {
@@ -209,5 +209,5 @@ func (d *detector) releaseCandidates(e *engine, r *detection) {
 	for _, c := range r.cands {
 		e.nodes[c].candRefs--
 	}
-	r.cands = nil
+	r.cands, r.isCand = nil, nil
 }
