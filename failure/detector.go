@@ -86,7 +86,6 @@ type Detector struct {
 	timers    timerHeap // relay deadlines and suspicion expiries
 	susp      map[string]*suspicion
 	actions   []Action
-	scratch   []Target
 
 	// Counters for metrics.
 	ProbesSent, ProbesFailed, IndirectSent uint64
@@ -201,19 +200,19 @@ func (d *Detector) pick(m Members) (Target, bool) {
 
 func (d *Detector) goIndirect(p *probe, m Members) {
 	p.indirect = true
-	if d.cfg.IndirectChecks <= 0 {
+	if d.cfg.IndirectChecks <= 0 || len(d.order) < 2 {
 		return
 	}
-	d.scratch = m.Probeable(d.scratch[:0])
+	// Helpers are drawn at random from this round's probe list, checked
+	// against the table: no O(N) copy of the members per failed probe.
 	var helpers []Target
-	for _, i := range d.rng.Perm(len(d.scratch)) {
-		h := d.scratch[i]
-		if h.Name == p.target.Name {
+	for tries := 0; tries < 4*d.cfg.IndirectChecks && len(helpers) < d.cfg.IndirectChecks; tries++ {
+		c := d.order[d.rng.Intn(len(d.order))]
+		if c.Name == p.target.Name || hasTarget(helpers, c.Name) {
 			continue
 		}
-		helpers = append(helpers, h)
-		if len(helpers) == d.cfg.IndirectChecks {
-			break
+		if h, ok := m.Lookup(c.Name); ok {
+			helpers = append(helpers, h)
 		}
 	}
 	if len(helpers) == 0 {
@@ -222,6 +221,15 @@ func (d *Detector) goIndirect(p *probe, m Members) {
 	p.expectedNacks = len(helpers)
 	d.IndirectSent += uint64(len(helpers))
 	d.emit(Action{Kind: SendPingReq, Seq: p.seq, Target: p.target, Helpers: helpers})
+}
+
+func hasTarget(ts []Target, name string) bool {
+	for _, t := range ts {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // finish closes a probe that got no ack: Lifeguard charges local health one

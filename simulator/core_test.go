@@ -93,30 +93,51 @@ events:
 }
 
 // Lifeguard's local health multiplier (awareness) is meant for slow nodes:
-// with it on, the slow-node example yields fewer false positives than with
-// it off. The direction is asserted, not a figure.
+// a slow node's own probes time out, and without local health it accuses
+// healthy peers at full speed. Here a quarter of the cluster handles every
+// datagram 3 s late while 20% of packets are lost, so some accusations
+// outrun their refutation. Over six seeds, local health on must give fewer
+// suspicions and fewer false positives than off. The direction is asserted,
+// not a figure (last measured: 6 vs 9 false positives, 1,951 vs 10,445
+// suspicions); the sum over seeds keeps one lucky run from deciding it.
 func TestCoreLifeguardLocalHealth(t *testing.T) {
 	if testing.Short() {
-		t.Skip("two full runs of the slow-node example")
+		t.Skip("twelve runs of a 64-node slow-node scenario")
 	}
-	sc, err := Load(filepath.Join("..", "examples", "sim", "slow-node.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := mustParse(t, `
+nodes: 64
+duration: 120s
+profile: lan
+start_over: 5s
+groups:
+  overloaded: 0-15
+events:
+  - at: 20s
+    slow: overloaded
+    delay: 3s
+    for: 80s
+  - at: 20s
+    loss: 20%
+`)
 	if sc.Params.AwarenessMaxMultiplier <= 1 {
-		t.Fatalf("the example must run with local health on, has multiplier %d", sc.Params.AwarenessMaxMultiplier)
+		t.Fatalf("the LAN profile must have local health on, has multiplier %d", sc.Params.AwarenessMaxMultiplier)
 	}
-	on := runCore(t, sc, Options{})
 	off := *sc
 	off.Params.AwarenessMaxMultiplier = 1
-	offR := runCore(t, &off, Options{})
-	t.Logf("local health on: %d false positives (%d verdicts), %d suspicions; off: %d (%d verdicts), %d suspicions",
-		on.FalsePositives, on.FalseDeadVerdicts, on.Suspicions, offR.FalsePositives, offR.FalseDeadVerdicts, offR.Suspicions)
-	if on.FalsePositives >= offR.FalsePositives {
-		t.Fatalf("local health on gave %d false positives, off %d: want fewer with it on", on.FalsePositives, offR.FalsePositives)
+	var fpOn, fpOff int
+	var suspOn, suspOff uint64
+	for seed := int64(1); seed <= 6; seed++ {
+		on := runCore(t, sc, Options{Seed: seed, HasSeed: true})
+		o := runCore(t, &off, Options{Seed: seed, HasSeed: true})
+		fpOn, fpOff = fpOn+on.FalsePositives, fpOff+o.FalsePositives
+		suspOn, suspOff = suspOn+on.Suspicions, suspOff+o.Suspicions
 	}
-	if on.Suspicions >= offR.Suspicions {
-		t.Fatalf("local health on raised %d suspicions, off %d: want fewer with it on", on.Suspicions, offR.Suspicions)
+	t.Logf("local health on: %d false positives, %d suspicions; off: %d, %d", fpOn, suspOn, fpOff, suspOff)
+	if suspOn >= suspOff {
+		t.Fatalf("local health on raised %d suspicions, off %d: want fewer with it on", suspOn, suspOff)
+	}
+	if fpOn >= fpOff {
+		t.Fatalf("local health on gave %d false positives, off %d: want fewer with it on", fpOn, fpOff)
 	}
 }
 

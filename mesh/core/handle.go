@@ -59,7 +59,7 @@ func (n *Node) handle(m wire.Msg) {
 	case wire.Suspect:
 		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: membership.StateSuspect, From: m.From}, true)
 	case wire.Dead:
-		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: membership.StateDead, From: m.From}, true)
+		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: n.hearsayDead(m.Name), From: m.From}, true)
 	case wire.Left:
 		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: membership.StateLeft, From: m.Name}, true)
 	case wire.Digest:
@@ -113,6 +113,19 @@ func (n *Node) handleJoinReq(m wire.JoinReq) {
 	n.apply(membership.Update{Name: a.Name, Addr: a.Addr, Inc: a.Inc, State: membership.StateAlive,
 		Meta: a.Meta, MetaVer: a.MetaVer}, true)
 	n.sendEntries(n.from, n.table.Members(), true)
+}
+
+// hearsayDead is the state a "dead" verdict from another node is merged
+// as. A member we still hold alive is only suspected: it gets its chance to
+// refute before anyone here calls it dead. After a partition heals, the dead
+// verdicts of the other side arrive about members that are alive and
+// reachable; taken at their word they would flap every such member through
+// a false failure. A member we already suspect has had that chance.
+func (n *Node) hearsayDead(name string) membership.State {
+	if m, ok := n.table.Get(name); ok && m.State == membership.StateAlive && name != n.cfg.Name {
+		return membership.StateSuspect
+	}
+	return membership.StateDead
 }
 
 // applyEntry merges an entry of a state transfer. A remote "dead" verdict
