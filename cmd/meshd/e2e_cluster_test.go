@@ -65,6 +65,12 @@ func TestClusterEndToEnd(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "7 agents converge", func() (bool, string) { return viewsAgree(t, agents, allAlive) })
 
+	// The first probe goes out a probe interval after the first member is
+	// known, which may be after convergence: wait for it before comparing.
+	eventually(t, 10*time.Second, "the seed sends probes", func() (bool, string) {
+		v := scrape(t, agents[0].http).value(t, "meshd_probes_total")
+		return v > before.value(t, "meshd_probes_total"), fmt.Sprintf("meshd_probes_total %v", v)
+	})
 	after := scrape(t, agents[0].http)
 	checkMetricsMoved(t, before, after, n)
 	// The --join seeds are a strategy named "join" with its poll counters.

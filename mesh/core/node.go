@@ -196,6 +196,12 @@ func (n *Node) Join(now time.Time, addrs []netip.AddrPort) {
 		}
 		n.send(a, wire.JoinReq{Self: aliveOf(self)})
 	}
+	// Announce ourselves too, not only through the seed: once the seed's
+	// table arrives, our own gossip rounds carry our alive message to
+	// random members, so one unlucky epidemic from the seed (whose
+	// retransmit budget is small while the cluster is small) cannot leave
+	// anyone unaware of us until anti-entropy.
+	n.broadcast(self.Name, aliveOf(self))
 }
 
 // Leave announces a graceful leave; keep driving the node for a while
@@ -275,9 +281,27 @@ func (n *Node) Stats() Stats {
 func NameHash(name string) uint64 { return membership.NameHash(name) }
 
 func (n *Node) collectEvents() {
-	for _, ev := range n.table.TakeEvents() {
+	evs := n.table.TakeEvents()
+	for _, ev := range evs {
 		n.stats.Events[ev.Type]++
 		n.events = append(n.events, ev)
+	}
+	if len(evs) > 0 {
+		n.hurryAntiEntropy()
+	}
+}
+
+// hurryAntiEntropy brings the next digest exchange forward after a change
+// of the table. A change rarely comes alone (a join wave, a failure, a
+// healed partition), and gossip's retransmit budget is spent blindly, partly
+// on members that already know: some member may be left out. An exchange
+// soon after the change finds and repairs that in one round trip, instead
+// of a full AntiEntropyInterval later. In steady state nothing changes and
+// nothing is hurried.
+func (n *Node) hurryAntiEntropy() {
+	soon := n.now.Add(n.jitter(max(2*n.cfg.GossipInterval, 250*time.Millisecond)))
+	if soon.Before(n.nextAE) {
+		n.nextAE = soon
 	}
 }
 

@@ -12,6 +12,10 @@ import (
 
 // broadcast queues an update about key for piggybacking.
 func (n *Node) broadcast(key string, m wire.Msg) {
+	if _, ok := m.(wire.Alive); ok {
+		n.queue.PushAnnouncement(key, n.enc.Encode(m))
+		return
+	}
 	n.queue.Push(key, n.enc.Encode(m))
 }
 
@@ -26,17 +30,19 @@ func (n *Node) send(to netip.AddrPort, msgs ...wire.Msg) {
 	for _, m := range msgs {
 		p = n.enc.Append(p, m)
 	}
-	p = n.piggyback(p)
+	p = n.piggyback(p, "")
 	n.payload = p
 	n.emit(to, p)
 }
 
-func (n *Node) piggyback(p []byte) []byte {
+// piggyback tops p up with queued updates, leaving out announcements of
+// the recipient's own liveness (to names it, when known).
+func (n *Node) piggyback(p []byte, to string) []byte {
 	budget := n.cfg.MaxPacketSize - n.codec.Overhead() - len(p)
 	if budget <= 0 || n.queue.Len() == 0 {
 		return p
 	}
-	n.piggy, _ = n.queue.Fill(n.piggy[:0], budget, 0, n.retransmitLimit())
+	n.piggy, _ = n.queue.FillFor(n.piggy[:0], budget, 0, n.retransmitLimit(), to)
 	for _, b := range n.piggy {
 		p = append(p, b...)
 	}
@@ -112,7 +118,7 @@ func (n *Node) gossipRound() {
 		if n.queue.Len() == 0 {
 			break
 		}
-		p := n.piggyback(n.payload[:0])
+		p := n.piggyback(n.payload[:0], t.Name)
 		n.payload = p
 		if len(p) > 0 {
 			n.emit(t.Addr, p)

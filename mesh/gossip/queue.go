@@ -18,11 +18,12 @@ type Queue struct {
 }
 
 type item struct {
-	key   string
-	msg   []byte
-	sent  int
-	seq   uint64
-	alive bool
+	key      string
+	msg      []byte
+	sent     int
+	seq      uint64
+	alive    bool
+	announce bool // news its subject already knows (its own alive message)
 }
 
 // New returns an empty queue.
@@ -35,13 +36,21 @@ func Limit(mult, n int) int {
 
 // Push queues msg (an encoded message) about key, replacing any queued
 // update about the same key. The queue keeps its own copy of msg.
-func (q *Queue) Push(key string, msg []byte) {
+func (q *Queue) Push(key string, msg []byte) { q.push(key, msg, false) }
+
+// PushAnnouncement is Push for news the member key itself already knows
+// (that it is alive, with this address and metadata): FillFor does not
+// spend a transmission of it on key. Suspicions go through Push: their
+// subject must hear them to refute.
+func (q *Queue) PushAnnouncement(key string, msg []byte) { q.push(key, msg, true) }
+
+func (q *Queue) push(key string, msg []byte, announce bool) {
 	if old, ok := q.byKey[key]; ok {
 		old.alive = false
 		q.count--
 	}
 	q.seq++
-	it := &item{key: key, msg: append([]byte(nil), msg...), seq: q.seq, alive: true}
+	it := &item{key: key, msg: append([]byte(nil), msg...), seq: q.seq, alive: true, announce: announce}
 	q.byKey[key] = it
 	q.put(it)
 	q.count++
@@ -62,6 +71,13 @@ func (q *Queue) Len() int { return q.count }
 // transmission for each, and drops those sent limit times. It stops scanning
 // once the budget is nearly spent, so a long queue costs little per packet.
 func (q *Queue) Fill(dst [][]byte, budget, overhead, limit int) ([][]byte, int) {
+	return q.FillFor(dst, budget, overhead, limit, "")
+}
+
+// FillFor is Fill for a packet to the member named skip: announcements about
+// the recipient itself are not sent to it, and so do not use up a
+// transmission.
+func (q *Queue) FillFor(dst [][]byte, budget, overhead, limit int, skip string) ([][]byte, int) {
 	const minUseful = 12
 	used := 0
 	var resend []*item
@@ -74,7 +90,7 @@ func (q *Queue) Fill(dst [][]byte, budget, overhead, limit int) ([][]byte, int) 
 			if !it.alive {
 				continue
 			}
-			if used+len(it.msg)+overhead > budget {
+			if (it.announce && it.key == skip) || used+len(it.msg)+overhead > budget {
 				skipped = append(skipped, it)
 				continue
 			}

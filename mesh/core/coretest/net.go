@@ -36,7 +36,9 @@ type Net struct {
 	Cluster string
 	Keys    [][]byte
 	// OnEvent is called for every membership event of every host.
-	OnEvent   func(h *Host, ev membership.Event)
+	OnEvent func(h *Host, ev membership.Event)
+	// OnDeliver, when set, sees every datagram as it is delivered.
+	OnDeliver func(from netip.AddrPort, to *Host, data []byte)
 	Delivered uint64
 	Bytes     uint64
 }
@@ -195,6 +197,9 @@ func (n *Net) Run(d time.Duration) {
 		} else {
 			n.Delivered++
 			n.mixTrace(e)
+			if n.OnDeliver != nil {
+				n.OnDeliver(e.from, h, e.data)
+			}
 			h.Node.Step(n.Now, e.from, e.data)
 		}
 		n.flush(h)

@@ -117,9 +117,16 @@ func Start(o Options) (*Agent, error) {
 	events, cancelEvents := m.Subscribe()
 	if s.Snapshot != "" {
 		a.keeper = snapshot.NewKeeper(s.Snapshot, s.Cluster, s.Name, m.Members, log)
-		a.keeper.Changed()
+		seeds := a.snapshotSeeds(s)
+		if len(seeds) == 0 {
+			// Nothing to protect: write at once, so that an unwritable
+			// path is reported at start. With seeds, wait for the first
+			// change: a table holding only this agent would overwrite the
+			// snapshot it is about to rejoin from.
+			a.keeper.Changed()
+		}
 		a.goBg(func() { a.keeper.Run(a.bg) })
-		if seeds := a.snapshotSeeds(s); len(seeds) > 0 {
+		if len(seeds) > 0 {
 			a.goBg(func() { a.rejoin(a.bg, seeds) })
 		}
 	}
