@@ -32,6 +32,7 @@ type config struct {
 	plan     harness.Plan
 	out      string
 	rerender string
+	merge    []string
 	note     string
 }
 
@@ -119,6 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		seed      = fs.Int64("seed", 1, "seed for victim choice, join targets and loss patterns")
 		note      = fs.String("note", "", "free text for the report's header, e.g. the commit measured")
 		rerender  = fs.String("rerender", "", "render report.md and plots again from DIR's JSON files, measure nothing")
+		merge     = fs.String("merge", "", "combine the results of several runs, DIR,DIR,..., into --out (each size measured in one of them), measure nothing")
 		sets      multi
 	)
 	fs.Var(&sets, "set", "override a profile field for all systems, key=value (repeatable), e.g. anti_entropy_interval=5s")
@@ -139,6 +141,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	cfg := config{out: *out, rerender: *rerender, note: *note}
 	if cfg.rerender != "" {
+		return cfg, nil
+	}
+	if *merge != "" {
+		dirs, err := parseList(*merge)
+		if err != nil {
+			return cfg, fmt.Errorf("--merge: %w", err)
+		}
+		cfg.merge = dirs
 		return cfg, nil
 	}
 	p := &cfg.plan

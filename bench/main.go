@@ -18,13 +18,15 @@
 //	               [--window 0] [--settle 15s] [--churn-time 30s] [--churn-every 2s]
 //	               [--poll 25ms] [--timeout 0] [--seed 1]
 //	go run ./bench --rerender DIR
+//	go run ./bench --merge DIR1,DIR2 --out DIR
 //
 // It writes DIR/results.json (one row per system, scenario and N: median,
 // min, max and p90 over runs, and the ratio to memberlist), DIR/series.json,
 // DIR/meta.json, DIR/report.md and PNG plots, and prints a progress line
 // while it runs. results.json is rewritten after every measurement, so an
 // interrupted run keeps what it measured. --rerender renders report.md and
-// the plots again from a directory's JSON files.
+// the plots again from a directory's JSON files; --merge combines runs that
+// measured different cluster sizes (a long benchmark run in parts).
 //
 // Every timing comes from one profile applied to all systems (see
 // docs/bench.md for the field-by-field mapping); --set changes a field for
@@ -62,6 +64,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.rerender != "" {
 		return rerender(cfg.rerender, stdout, stderr)
+	}
+	if len(cfg.merge) > 0 {
+		return merge(cfg.merge, cfg.out, stdout, stderr)
 	}
 	return measure(cfg, args, stdout, stderr)
 }

@@ -91,6 +91,30 @@ func rerender(dir string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// merge combines the results in dirs into out.
+func merge(dirs []string, out string, stdout, stderr io.Writer) int {
+	var parts []report.Results
+	for _, d := range dirs {
+		r, err := report.Load(d)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: --merge:", err)
+			return 1
+		}
+		parts = append(parts, r)
+	}
+	res, err := report.Merge(parts)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench: --merge:", err)
+		return 1
+	}
+	if err := report.Write(out, res); err != nil {
+		fmt.Fprintln(stderr, "bench: --merge:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "merged %d results into %s\n", len(dirs), out)
+	return 0
+}
+
 // machine describes this host for the report.
 func machine() report.Machine {
 	m := report.Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}

@@ -87,6 +87,9 @@ func converge(ctx context.Context, c *Cluster, timeout time.Duration) error {
 	if c.Await(ctx, c.tracker.WatchConverged(), timeout) {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted while waiting for convergence: %w", err)
+	}
 	live, ok, wrong := c.tracker.Counts()
 	return fmt.Errorf("cluster not converged before the scenario after %v: %d of %d pairs alive, %d gone nodes still believed alive",
 		timeout, ok, live*live, wrong)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/meshd/meshd/bench/harness"
@@ -185,4 +186,44 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// Merge combines results measured by separate invocations (a long
+// benchmark run in parts): rows and series are concatenated, and a system,
+// scenario and size measured twice is refused, since ratios are only
+// meaningful between systems measured in the same invocation.
+func Merge(parts []Results) (Results, error) {
+	var out Results
+	seen := map[[3]any]int{}
+	for i, p := range parts {
+		for _, r := range p.Rows {
+			k := [3]any{r.System, r.Scenario, r.Nodes}
+			if j, dup := seen[k]; dup {
+				return out, fmt.Errorf("%s %s N=%d is in part %d and part %d", r.System, r.Scenario, r.Nodes, j+1, i+1)
+			}
+			seen[k] = i
+			out.Rows = append(out.Rows, r)
+		}
+		out.Series = append(out.Series, p.Series...)
+		m := p.Meta
+		if i == 0 {
+			out.Meta = m
+			continue
+		}
+		out.Meta.Command += "\n  and: " + m.Command
+		if m.Note != "" && m.Note != out.Meta.Note {
+			out.Meta.Note += "; " + m.Note
+		}
+		if out.Meta.Date.IsZero() || (!m.Date.IsZero() && m.Date.Before(out.Meta.Date)) {
+			out.Meta.Date = m.Date
+		}
+		out.Meta.Duration += " + " + m.Duration
+		for _, n := range m.Nodes {
+			if !slices.Contains(out.Meta.Nodes, n) {
+				out.Meta.Nodes = append(out.Meta.Nodes, n)
+			}
+		}
+	}
+	SortRows(out.Rows)
+	return out, nil
 }

@@ -195,3 +195,29 @@ func FuzzParseResults(f *testing.F) {
 		Goals(rows, "meshd")
 	})
 }
+
+func TestMerge(t *testing.T) {
+	var small, large []harness.Measurement
+	for _, m := range sample() {
+		if m.Nodes == 16 {
+			small = append(small, m)
+		} else {
+			large = append(large, m)
+		}
+	}
+	a := Results{Meta: Meta{Command: "a", Nodes: []int{16}}, Rows: Rows(small), Series: SeriesOf(small)}
+	b := Results{Meta: Meta{Command: "b", Nodes: []int{64}}, Rows: Rows(large), Series: SeriesOf(large)}
+	m, err := Merge([]Results{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != 16 || len(m.Meta.Nodes) != 2 || !strings.Contains(m.Meta.Command, "and: b") {
+		t.Fatalf("merged %d rows, meta %+v", len(m.Rows), m.Meta)
+	}
+	if len(Goals(m.Rows, "meshd")) == 0 {
+		t.Fatal("no goals from merged rows")
+	}
+	if _, err := Merge([]Results{a, a}); err == nil || !strings.Contains(err.Error(), "N=16") {
+		t.Fatalf("merging a size twice: %v", err)
+	}
+}
