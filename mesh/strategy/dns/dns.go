@@ -63,12 +63,9 @@ func (s *Strategy) poll(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(ips))
 	for _, ip := range ips {
-		if !hostport.UsableSeed(ip) ||
-			s.cfg.Family == FamilyIPv4 && !ip.Is4() ||
-			s.cfg.Family == FamilyIPv6 && !ip.Is6() {
-			continue
+		if dnsclient.InFamily(s.cfg.Family, ip) {
+			out = append(out, hostport.Join(ip, uint16(s.cfg.Port)))
 		}
-		out = append(out, hostport.Join(ip, uint16(s.cfg.Port)))
 	}
 	return out, nil
 }

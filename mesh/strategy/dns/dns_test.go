@@ -3,12 +3,12 @@ package dns
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meshd/meshd/mesh/strategy/internal/dnstest"
+	"github.com/meshd/meshd/mesh/strategy/internal/strategytest"
 	mdns "github.com/miekg/dns"
 	"go.uber.org/goleak"
 )
@@ -20,12 +20,12 @@ type harness struct {
 	t   *testing.T
 	srv *dnstest.Server
 	s   *Strategy
-	ch  chan []string
+	ch  <-chan []string
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: dnstest.Start(t), ch: make(chan []string, 4096)}
+	h := &harness{t: t, srv: dnstest.Start(t)}
 	cfg.Resolver = h.srv.Addr
 	if cfg.Interval == 0 {
 		cfg.Interval = 30 * time.Millisecond
@@ -42,56 +42,19 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	return h
 }
 
-func (h *harness) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.s.Run(ctx, func(l []string) { h.ch <- l }) }()
-	h.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			h.t.Errorf("Run: %v", err)
-		}
-	})
-}
+func (h *harness) run() { h.ch = strategytest.Run(h.t, h.s) }
 
 func (h *harness) await(want ...string) {
 	h.t.Helper()
-	slices.Sort(want)
-	deadline := time.After(15 * time.Second)
-	var last []string
-	for {
-		select {
-		case l := <-h.ch:
-			if slices.Equal(l, want) {
-				return
-			}
-			last = l
-		case <-deadline:
-			h.t.Fatalf("no list %q within 15s; last %q", want, last)
-		}
-	}
+	strategytest.Await(h.t, h.ch, want...)
 }
 
 // keeps checks that, over at least n failed polls, nothing but the last
 // good list was delivered and the failures were counted with msg.
 func (h *harness) keeps(last []string, n uint64, msg string) {
 	h.t.Helper()
-	start := h.s.Stats().Errors
-	deadline := time.Now().Add(30 * time.Second)
-	for h.s.Stats().Errors < start+n {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("fewer than %d failed polls within 30s: %+v", n, h.s.Stats())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	for len(h.ch) > 0 {
-		if l := <-h.ch; !slices.Equal(l, last) {
-			h.t.Fatalf("delivered %q during a failure, want only the last good %q", l, last)
-		}
-	}
-	st := h.s.Stats()
-	if st.Seeds != len(last) || !strings.Contains(st.LastError, msg) {
-		h.t.Fatalf("stats %+v, want %d seeds kept and LastError mentioning %q", st, len(last), msg)
+	if st := strategytest.Keeps(h.t, h.s, h.ch, last, n, msg); st.Seeds != len(last) {
+		h.t.Fatalf("stats %+v, want %d seeds kept", st, len(last))
 	}
 }
 

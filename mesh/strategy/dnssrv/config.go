@@ -1,10 +1,12 @@
 package dnssrv
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/meshd/meshd/mesh/strategy/internal/check"
 	"github.com/meshd/meshd/mesh/strategy/internal/dnsclient"
 	"github.com/meshd/meshd/mesh/strategy/internal/hostport"
 	"github.com/meshd/meshd/mesh/strategy/internal/spec"
@@ -69,18 +71,10 @@ func ParseSpec(s string) (Config, error) {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Family == "" {
-		c.Family = FamilyAny
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Interval = cmp.Or(c.Interval, DefaultInterval)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.Family = cmp.Or(c.Family, FamilyAny)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 
@@ -91,21 +85,10 @@ func (c Config) validate() error {
 	if err := hostport.ValidName(c.Name); err != nil {
 		return fmt.Errorf("%s: Config.Name: %v", Kind, err)
 	}
-	if c.Interval < 0 {
-		return fmt.Errorf("%s: Config.Interval: %v, must not be negative", Kind, c.Interval)
-	}
-	if c.Timeout < 0 {
-		return fmt.Errorf("%s: Config.Timeout: %v, must not be negative", Kind, c.Timeout)
-	}
-	switch c.Family {
-	case FamilyAny, FamilyIPv4, FamilyIPv6:
-	default:
-		return fmt.Errorf("%s: Config.Family: %q, want any, ipv4 or ipv6", Kind, c.Family)
-	}
-	if c.Resolver != "" {
-		if _, err := dnsclient.ParseServer(c.Resolver); err != nil {
-			return fmt.Errorf("%s: Config.Resolver: %v", Kind, err)
-		}
-	}
-	return nil
+	return check.First(
+		check.NotNegative(Kind, "Interval", c.Interval),
+		check.NotNegative(Kind, "Timeout", c.Timeout),
+		check.Family(Kind, c.Family),
+		check.Resolver(Kind, c.Resolver),
+	)
 }

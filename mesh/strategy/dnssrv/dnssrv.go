@@ -105,7 +105,7 @@ func (s *Strategy) poll(ctx context.Context) ([]string, error) {
 			errs = append(errs, lookupErrs[i])
 		}
 		for _, ip := range addrs[i] {
-			if s.usable(ip) {
+			if dnsclient.InFamily(s.cfg.Family, ip) {
 				out = append(out, hostport.Join(ip, t.Port))
 			}
 		}
@@ -143,10 +143,4 @@ func (s *Strategy) forget(targets []dnsclient.Target) {
 			delete(s.last, k)
 		}
 	}
-}
-
-func (s *Strategy) usable(ip netip.Addr) bool {
-	return hostport.UsableSeed(ip) &&
-		(s.cfg.Family != FamilyIPv4 || ip.Is4()) &&
-		(s.cfg.Family != FamilyIPv6 || ip.Is6())
 }

@@ -1,11 +1,12 @@
 package hostsfile
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/meshd/meshd/mesh/strategy/internal/dnsclient"
+	"github.com/meshd/meshd/mesh/strategy/internal/check"
 	"github.com/meshd/meshd/mesh/strategy/internal/spec"
 )
 
@@ -58,15 +59,9 @@ func ParseSpec(s string) (Config, error) {
 }
 
 func (c Config) withDefaults() Config {
-	if c.DefaultPort == 0 {
-		c.DefaultPort = DefaultPort
-	}
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.DefaultPort = cmp.Or(c.DefaultPort, DefaultPort)
+	c.Interval = cmp.Or(c.Interval, DefaultInterval)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 
@@ -76,16 +71,9 @@ func (c Config) validate() error {
 	if c.Path == "" {
 		return fmt.Errorf("%s: Config.Path: must name the hosts file", Kind)
 	}
-	if c.DefaultPort < 1 || c.DefaultPort > 65535 {
-		return fmt.Errorf("%s: Config.DefaultPort: %d, must be 1 to 65535", Kind, c.DefaultPort)
-	}
-	if c.Interval < 0 {
-		return fmt.Errorf("%s: Config.Interval: %v, must not be negative", Kind, c.Interval)
-	}
-	if c.Resolver != "" {
-		if _, err := dnsclient.ParseServer(c.Resolver); err != nil {
-			return fmt.Errorf("%s: Config.Resolver: %v", Kind, err)
-		}
-	}
-	return nil
+	return check.First(
+		check.Port(Kind, "DefaultPort", c.DefaultPort),
+		check.NotNegative(Kind, "Interval", c.Interval),
+		check.Resolver(Kind, c.Resolver),
+	)
 }

@@ -40,13 +40,9 @@ func New(cfg Config) (*Strategy, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	var r hostport.Resolver = hostport.SystemResolver{}
-	if cfg.Resolver != "" {
-		c, err := dnsclient.New(cfg.Resolver, 0)
-		if err != nil {
-			return nil, err
-		}
-		r = c
+	r, err := dnsclient.HostResolver(cfg.Resolver)
+	if err != nil {
+		return nil, err
 	}
 	s := &Strategy{cfg: cfg, expand: &hostport.Expander{Resolver: r}}
 	s.poller = poll.New(poll.Options{Name: Kind, Interval: cfg.Interval, Logger: cfg.Logger}, s.poll)

@@ -1,7 +1,6 @@
 package hostsfile
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/mesh/strategy/internal/dnstest"
+	"github.com/meshd/meshd/mesh/strategy/internal/strategytest"
 	"go.uber.org/goleak"
 )
 
@@ -74,22 +74,6 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
-func await(t *testing.T, ch <-chan []string, what string, ok func([]string) bool) []string {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		select {
-		case l := <-ch:
-			if ok(l) {
-				return l
-			}
-		case <-deadline:
-			t.Fatalf("no list where %s within 15s", what)
-			return nil
-		}
-	}
-}
-
 func TestFileEditedMidTest(t *testing.T) {
 	srv := dnstest.Start(t)
 	srv.SetIPs("node.meshd.test", "10.0.0.9", "2001:db8::9")
@@ -99,22 +83,13 @@ func TestFileEditedMidTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := make(chan []string, 1024)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, func(l []string) { ch <- l }) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	ch := strategytest.Run(t, s)
 
-	await(t, ch, "the first file", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.1:7946", "10.0.0.2:7000"}) })
+	strategytest.AwaitFunc(t, ch, "the first file", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.1:7946", "10.0.0.2:7000"}) })
 
 	// Rewritten by rename, with a name, a range and a comment.
 	write(t, path, "# edited\n10.0.0.3:7000-7001\nnode.meshd.test\n")
-	await(t, ch, "the edited file", func(l []string) bool {
+	strategytest.AwaitFunc(t, ch, "the edited file", func(l []string) bool {
 		return slices.Equal(l, []string{"10.0.0.3:7000", "10.0.0.3:7001", "10.0.0.9:7946", "[2001:db8::9]:7946"})
 	})
 
@@ -122,7 +97,7 @@ func TestFileEditedMidTest(t *testing.T) {
 	if err := os.WriteFile(path, []byte("10.0.0.4\nnot a host\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	await(t, ch, "the in-place edit", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.4:7946"}) })
+	strategytest.AwaitFunc(t, ch, "the in-place edit", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.4:7946"}) })
 	if st := s.Stats(); !strings.Contains(st.LastError, "line 2") {
 		t.Fatalf("bad line not reported: %+v", st)
 	}
@@ -147,7 +122,7 @@ func TestFileEditedMidTest(t *testing.T) {
 		t.Fatalf("stats %+v, want the last 1 seed kept and errors counted", st)
 	}
 	write(t, path, "10.0.0.5\n")
-	await(t, ch, "recovery", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.5:7946"}) })
+	strategytest.AwaitFunc(t, ch, "recovery", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.5:7946"}) })
 }
 
 func TestConfig(t *testing.T) {

@@ -116,8 +116,22 @@ func (p *Poller) report(list []string, err error) bool {
 	if err == nil && len(list) == 0 {
 		err = ErrNoAddresses
 	}
-	now := time.Now()
+	p.record(usable, len(list), list, err)
+	return usable
+}
 
+// Record reports a poll made outside Run, by strategies that are told about
+// changes (watches, pushes): n seeds on success, or err. It updates Stats and
+// logs like Run does.
+func (p *Poller) Record(n int, err error) {
+	p.record(err == nil, n, nil, err)
+}
+
+// record counts one poll and logs err or its success. usable says that the
+// poll found n seeds to use (with an error too, if partial); list, when not
+// nil, becomes the last good list.
+func (p *Poller) record(usable bool, n int, list []string, err error) {
+	now := time.Now()
 	p.mu.Lock()
 	p.stats.Polls++
 	if err != nil {
@@ -128,38 +142,10 @@ func (p *Poller) report(list []string, err error) bool {
 	}
 	if usable {
 		p.stats.LastSuccess = now
-		p.stats.Seeds = len(list)
-		p.last = list
-		select {
-		case <-p.ready:
-		default:
-			close(p.ready)
-		}
-	}
-	p.mu.Unlock()
-
-	if err != nil {
-		p.log.Failure(err)
-	} else {
-		p.log.Success(len(list))
-	}
-	return usable
-}
-
-// Record reports a poll made outside Run, by strategies that are told about
-// changes (watches, pushes): n seeds on success, or err. It updates Stats and
-// logs like Run does.
-func (p *Poller) Record(n int, err error) {
-	now := time.Now()
-	p.mu.Lock()
-	p.stats.Polls++
-	if err != nil {
-		p.stats.Errors++
-		p.stats.LastError = err.Error()
-	} else {
-		p.stats.LastError = ""
-		p.stats.LastSuccess = now
 		p.stats.Seeds = n
+		if list != nil {
+			p.last = list
+		}
 		select {
 		case <-p.ready:
 		default:
@@ -167,6 +153,7 @@ func (p *Poller) Record(n int, err error) {
 		}
 	}
 	p.mu.Unlock()
+
 	if err != nil {
 		p.log.Failure(err)
 	} else {

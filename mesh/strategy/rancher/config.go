@@ -1,12 +1,14 @@
 package rancher
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/meshd/meshd/mesh/strategy/internal/check"
 	"github.com/meshd/meshd/mesh/strategy/internal/spec"
 )
 
@@ -60,21 +62,11 @@ func ParseSpec(s string) (Config, error) {
 }
 
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	}
-	if c.Port == 0 {
-		c.Port = DefaultPort
-	}
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.Port = cmp.Or(c.Port, DefaultPort)
+	c.Interval = cmp.Or(c.Interval, DefaultInterval)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 
@@ -93,14 +85,12 @@ func (c Config) endpoint() (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("%s: Config.BaseURL: %q: no query, fragment or credentials, just scheme://host[:port][/path]", Kind, c.BaseURL)
 	}
-	if c.Port < 1 || c.Port > 65535 {
-		return "", fmt.Errorf("%s: Config.Port: %d, must be 1 to 65535", Kind, c.Port)
-	}
-	if c.Interval < 0 {
-		return "", fmt.Errorf("%s: Config.Interval: %v, must not be negative", Kind, c.Interval)
-	}
-	if c.Timeout < 0 {
-		return "", fmt.Errorf("%s: Config.Timeout: %v, must not be negative", Kind, c.Timeout)
+	if err := check.First(
+		check.Port(Kind, "Port", c.Port),
+		check.NotNegative(Kind, "Interval", c.Interval),
+		check.NotNegative(Kind, "Timeout", c.Timeout),
+	); err != nil {
+		return "", err
 	}
 	return strings.TrimSuffix(u.String(), "/") + "/latest/self/service", nil
 }

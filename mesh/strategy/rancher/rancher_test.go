@@ -1,7 +1,6 @@
 package rancher
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshd/meshd/mesh/strategy/internal/strategytest"
 	"go.uber.org/goleak"
 )
 
@@ -56,39 +56,6 @@ const fourContainers = `{
 
 var fourSeeds = []string{"10.42.1.5:7000", "10.42.7.9:7000", "[fd00::3]:7000"}
 
-func start(t *testing.T, s *Strategy) chan []string {
-	t.Helper()
-	ch := make(chan []string, 4096)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, func(l []string) { ch <- l }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return ch
-}
-
-func await(t *testing.T, ch chan []string, want []string) {
-	t.Helper()
-	want = slices.Sorted(slices.Values(want))
-	deadline := time.After(15 * time.Second)
-	var last []string
-	for {
-		select {
-		case l := <-ch:
-			if slices.Equal(l, want) {
-				return
-			}
-			last = l
-		case <-deadline:
-			t.Fatalf("no list %q within 15s; last %q", want, last)
-		}
-	}
-}
-
 func TestDocumentedShapeAndFailures(t *testing.T) {
 	md := &metadata{}
 	md.set(200, fourContainers)
@@ -99,11 +66,11 @@ func TestDocumentedShapeAndFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := start(t, s)
-	await(t, ch, fourSeeds)
+	ch := strategytest.Run(t, s)
+	strategytest.Await(t, ch, fourSeeds...)
 
 	md.set(200, `{"containers": [{"name": "a", "ips": ["10.42.0.1"]}, {"name": "b", "ips": ["10.42.0.2"]}]}`)
-	await(t, ch, []string{"10.42.0.1:7000", "10.42.0.2:7000"})
+	strategytest.Await(t, ch, "10.42.0.1:7000", "10.42.0.2:7000")
 	last := []string{"10.42.0.1:7000", "10.42.0.2:7000"}
 
 	for _, f := range []struct {
@@ -118,25 +85,12 @@ func TestDocumentedShapeAndFailures(t *testing.T) {
 		{"names only", `{"containers": ["meshd-1", "meshd-2"]}`, "not an object", 200},
 	} {
 		t.Run(f.name, func(t *testing.T) {
-			before := s.Stats().Errors
 			md.set(f.status, f.body)
-			deadline := time.Now().Add(15 * time.Second)
-			for s.Stats().Errors < before+2 {
-				if time.Now().After(deadline) {
-					t.Fatalf("fewer than 2 failures counted: %+v", s.Stats())
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			for len(ch) > 0 {
-				if l := <-ch; !slices.Equal(l, last) {
-					t.Fatalf("delivered %q during a failure, want only %q", l, last)
-				}
-			}
-			if st := s.Stats(); st.Seeds != 2 || !strings.Contains(st.LastError, f.msg) {
-				t.Fatalf("stats %+v, want 2 seeds kept and LastError mentioning %q", st, f.msg)
+			if st := strategytest.Keeps(t, s, ch, last, 2, f.msg); st.Seeds != 2 {
+				t.Fatalf("stats %+v, want 2 seeds kept", st)
 			}
 			md.set(200, `{"containers": [{"name": "a", "ips": ["10.42.0.1"]}, {"name": "b", "ips": ["10.42.0.2"]}]}`)
-			await(t, ch, last)
+			strategytest.Await(t, ch, last...)
 		})
 	}
 
@@ -155,8 +109,8 @@ func TestServerGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := start(t, s)
-	await(t, ch, fourSeeds)
+	ch := strategytest.Run(t, s)
+	strategytest.Await(t, ch, fourSeeds...)
 	srv.Close()
 	before := s.Stats().Errors
 	deadline := time.Now().Add(15 * time.Second)

@@ -1,12 +1,13 @@
 package static
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/meshd/meshd/mesh/strategy/internal/dnsclient"
+	"github.com/meshd/meshd/mesh/strategy/internal/check"
 	"github.com/meshd/meshd/mesh/strategy/internal/hostport"
 	"github.com/meshd/meshd/mesh/strategy/internal/spec"
 )
@@ -72,15 +73,9 @@ func ParseSpec(s string) (Config, error) {
 
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {
-	if c.DefaultPort == 0 {
-		c.DefaultPort = DefaultPort
-	}
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.DefaultPort = cmp.Or(c.DefaultPort, DefaultPort)
+	c.Interval = cmp.Or(c.Interval, DefaultInterval)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 
@@ -92,16 +87,12 @@ func (c Config) entries() ([]hostport.Entry, error) {
 	if len(c.Hosts) > maxHosts {
 		return nil, fmt.Errorf("%s: Config.Hosts: %d hosts, at most %d", Kind, len(c.Hosts), maxHosts)
 	}
-	if c.DefaultPort < 1 || c.DefaultPort > 65535 {
-		return nil, fmt.Errorf("%s: Config.DefaultPort: %d, must be 1 to 65535", Kind, c.DefaultPort)
-	}
-	if c.Interval < 0 {
-		return nil, fmt.Errorf("%s: Config.Interval: %v, must not be negative", Kind, c.Interval)
-	}
-	if c.Resolver != "" {
-		if _, err := dnsclient.ParseServer(c.Resolver); err != nil {
-			return nil, fmt.Errorf("%s: Config.Resolver: %v", Kind, err)
-		}
+	if err := check.First(
+		check.Port(Kind, "DefaultPort", c.DefaultPort),
+		check.NotNegative(Kind, "Interval", c.Interval),
+		check.Resolver(Kind, c.Resolver),
+	); err != nil {
+		return nil, err
 	}
 	es := make([]hostport.Entry, 0, len(c.Hosts))
 	for i, h := range c.Hosts {

@@ -1,7 +1,6 @@
 package static
 
 import (
-	"context"
 	"log/slog"
 	"slices"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/mesh/strategy/internal/dnstest"
+	"github.com/meshd/meshd/mesh/strategy/internal/strategytest"
 	"github.com/miekg/dns"
 	"go.uber.org/goleak"
 )
@@ -16,39 +16,6 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// run starts s and returns a channel of the lists it finds.
-func run(t *testing.T, s *Strategy) <-chan []string {
-	t.Helper()
-	ch := make(chan []string, 256)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, func(l []string) { ch <- l }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return ch
-}
-
-// await returns the first list satisfying ok, failing after a generous deadline.
-func await(t *testing.T, ch <-chan []string, what string, ok func([]string) bool) []string {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		select {
-		case l := <-ch:
-			if ok(l) {
-				return l
-			}
-		case <-deadline:
-			t.Fatalf("no list where %s within 15s", what)
-			return nil
-		}
-	}
-}
 
 func TestIPsRangesAndIPv6(t *testing.T) {
 	s, err := New(Config{
@@ -58,7 +25,7 @@ func TestIPsRangesAndIPv6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := await(t, run(t, s), "the list arrives", func([]string) bool { return true })
+	got := strategytest.AwaitFunc(t, strategytest.Run(t, s), "the list arrives", func([]string) bool { return true })
 	want := []string{"10.0.0.5:7000", "10.0.0.5:7001", "10.0.0.5:7002", "10.0.0.6:7946", "[2001:db8::1]:7000", "[2001:db8::2]:7946"}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
@@ -85,14 +52,14 @@ func TestNamesAreResolvedOnEveryPoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := run(t, s)
-	await(t, ch, "both names resolved", func(l []string) bool {
+	ch := strategytest.Run(t, s)
+	strategytest.AwaitFunc(t, ch, "both names resolved", func(l []string) bool {
 		return slices.Equal(l, []string{"10.0.0.1:7000", "10.0.0.1:7001", "10.0.0.2:7946", "10.9.9.9:7946", "[2001:db8::2]:7946"})
 	})
 
 	// The records change: the next polls follow.
 	srv.SetIPs("a.meshd.test", "10.0.0.3")
-	await(t, ch, "a.meshd.test's new address", func(l []string) bool {
+	strategytest.AwaitFunc(t, ch, "a.meshd.test's new address", func(l []string) bool {
 		return slices.Contains(l, "10.0.0.3:7000") && !slices.Contains(l, "10.0.0.1:7000")
 	})
 
@@ -100,7 +67,7 @@ func TestNamesAreResolvedOnEveryPoll(t *testing.T) {
 	errsBefore := s.Stats().Errors
 	srv.SetRcode("b.meshd.test", dns.RcodeServerFailure)
 	srv.SetIPs("a.meshd.test", "10.0.0.4")
-	l := await(t, ch, "a's change while b fails", func(l []string) bool { return slices.Contains(l, "10.0.0.4:7000") })
+	l := strategytest.AwaitFunc(t, ch, "a's change while b fails", func(l []string) bool { return slices.Contains(l, "10.0.0.4:7000") })
 	if !slices.Contains(l, "10.0.0.2:7946") || !slices.Contains(l, "[2001:db8::2]:7946") {
 		t.Fatalf("b's last good addresses were dropped while it fails: %q", l)
 	}

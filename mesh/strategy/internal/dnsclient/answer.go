@@ -54,19 +54,23 @@ func Addrs(m *dns.Msg, qname string) []netip.Addr {
 		if rr == nil || !names[strings.ToLower(rr.Header().Name)] {
 			continue
 		}
-		var ip netip.Addr
-		var ok bool
-		switch r := rr.(type) {
-		case *dns.A:
-			ip, ok = netip.AddrFromSlice(r.A)
-		case *dns.AAAA:
-			ip, ok = netip.AddrFromSlice(r.AAAA)
-		}
-		if ok {
-			out = append(out, ip.Unmap())
+		if ip, ok := addr(rr); ok {
+			out = append(out, ip)
 		}
 	}
 	return out
+}
+
+// addr returns the address of an A or AAAA record, IPv4-mapped IPv6
+// addresses unmapped; ok is false for other records.
+func addr(rr dns.RR) (ip netip.Addr, ok bool) {
+	switch r := rr.(type) {
+	case *dns.A:
+		ip, ok = netip.AddrFromSlice(r.A)
+	case *dns.AAAA:
+		ip, ok = netip.AddrFromSlice(r.AAAA)
+	}
+	return ip.Unmap(), ok
 }
 
 // Target is one SRV target: a host name and port, with the addresses the
@@ -117,17 +121,9 @@ func SRVs(m *dns.Msg, qname string) []Target {
 		if n >= MaxRecords {
 			break
 		}
-		var ip netip.Addr
-		var ok bool
-		switch r := rr.(type) {
-		case *dns.A:
-			ip, ok = netip.AddrFromSlice(r.A)
-		case *dns.AAAA:
-			ip, ok = netip.AddrFromSlice(r.AAAA)
-		}
-		if ok {
+		if ip, ok := addr(rr); ok {
 			name := strings.ToLower(rr.Header().Name)
-			glue[name] = append(glue[name], ip.Unmap())
+			glue[name] = append(glue[name], ip)
 			n++
 		}
 	}

@@ -67,6 +67,20 @@ func New(server string, timeout time.Duration) (*Client, error) {
 	return c, nil
 }
 
+// HostResolver returns the resolver of names in lists of hosts (the static
+// and hostsfile strategies): Go's system resolver, /etc/hosts included,
+// when server is empty, else a Client of server with DefaultTimeout.
+func HostResolver(server string) (hostport.Resolver, error) {
+	if server == "" {
+		return hostport.SystemResolver{}, nil
+	}
+	c, err := New(server, 0)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // ParseServer checks a DNS server address, "ip" or "ip:port" (IPv6 as
 // "[ip]:port" or bare), and returns it as "ip:port".
 func ParseServer(s string) (string, error) {
