@@ -2,7 +2,6 @@ package failure
 
 import (
 	"container/heap"
-	"math/rand"
 	"net/netip"
 	"time"
 )
@@ -75,7 +74,7 @@ type relay struct {
 // Detector runs the probe cycle. Not safe for concurrent use.
 type Detector struct {
 	cfg       Config
-	rng       *rand.Rand
+	rng       Rand
 	seq       uint32
 	order     []Target
 	next      int
@@ -92,7 +91,7 @@ type Detector struct {
 }
 
 // New returns a detector; the first probe starts at the first Tick.
-func New(cfg Config, rng *rand.Rand) *Detector {
+func New(cfg Config, rng Rand) *Detector {
 	if cfg.AwarenessMax < 1 {
 		cfg.AwarenessMax = 1
 	}

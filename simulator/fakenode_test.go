@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"hash/fnv"
-	"math/rand"
 	"net/netip"
 	"sort"
 	"strings"
@@ -24,7 +23,7 @@ type fakeNode struct {
 	name    string
 	addr    netip.AddrPort
 	iv      time.Duration
-	rng     *rand.Rand
+	rng     core.Rand
 	members map[string]*fakeMember
 	next    time.Time
 	leaving bool
@@ -44,7 +43,7 @@ type fakeMember struct {
 
 func newFakeNode(cfg core.Config, now time.Time) (Node, error) {
 	return &fakeNode{name: cfg.Name, addr: cfg.Addr, iv: cfg.ProbeInterval, rng: cfg.Rand,
-		members: map[string]*fakeMember{}, next: now.Add(time.Duration(cfg.Rand.Int63n(int64(cfg.ProbeInterval)))),
+		members: map[string]*fakeMember{}, next: now.Add(time.Duration(cfg.Rand.Float64() * float64(cfg.ProbeInterval))),
 		multi: cfg.HeartbeatInterval > 0}, nil
 }
 

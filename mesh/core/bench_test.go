@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/core/coretest"
+	"github.com/meshd/meshd/mesh/internal/coretest"
 	"github.com/meshd/meshd/mesh/wire"
 )
 

@@ -2,7 +2,6 @@ package core
 
 import (
 	"io"
-	"math/rand"
 	"net/netip"
 	"time"
 )
@@ -30,6 +29,16 @@ type Params struct {
 	HeartbeatInterval time.Duration
 }
 
+// Rand is the node's injected random source: the same seed and inputs give
+// the same trace, bit for bit.
+type Rand interface {
+	Intn(n int) int
+	Perm(n int) []int
+	Shuffle(n int, swap func(i, j int))
+	Float64() float64
+	Uint64() uint64
+}
+
 // Config configures a Node.
 type Config struct {
 	Name    string
@@ -39,7 +48,8 @@ type Config struct {
 	Meta    map[string]string
 	Params
 	// Rand drives every random choice (probe order, gossip targets, jitter).
-	Rand *rand.Rand
+	// A seeded *math/rand.Rand satisfies it.
+	Rand Rand
 	// Nonce supplies AEAD nonces and heartbeat sequence salts; nil means
 	// crypto/rand. The simulator passes a seeded reader for determinism.
 	Nonce io.Reader

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/core/coretest"
+	"github.com/meshd/meshd/mesh/internal/coretest"
 	"github.com/meshd/meshd/mesh/wire"
 )
 

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"math/rand"
 	randv2 "math/rand/v2"
 	"net/netip"
 	"time"
@@ -17,7 +16,7 @@ import (
 // differs).
 type heartbeats struct{ proto *heartbeat.Protocol }
 
-func newHeartbeats(cfg Config, rng *rand.Rand) (*heartbeats, error) {
+func newHeartbeats(cfg Config, rng Rand) (*heartbeats, error) {
 	p, err := heartbeat.New(heartbeat.Config{Cluster: cfg.Cluster, Name: cfg.Name, Keys: cfg.Keys,
 		Interval: cfg.HeartbeatInterval}, randv2.New(randv2.NewPCG(rng.Uint64(), rng.Uint64())), cfg.Nonce)
 	if err != nil {

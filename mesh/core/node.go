@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand"
 	"net/netip"
 	"time"
 
@@ -39,7 +38,7 @@ type Stats struct {
 // Node is one member's protocol state.
 type Node struct {
 	cfg   Config
-	rng   *rand.Rand
+	rng   Rand
 	table *membership.Table
 	det   *failure.Detector
 	queue *gossip.Queue

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core/coretest"
+	"github.com/meshd/meshd/mesh/internal/coretest"
 	"github.com/meshd/meshd/mesh/membership"
 	"github.com/meshd/meshd/mesh/wire"
 )

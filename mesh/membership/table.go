@@ -1,7 +1,6 @@
 package membership
 
 import (
-	"math/rand"
 	"net/netip"
 	"time"
 )
@@ -207,7 +206,14 @@ func (t *Table) Members() []Member {
 
 // Random returns up to k distinct members other than self for which ok
 // returns true, chosen uniformly with rng.
-func (t *Table) Random(rng *rand.Rand, k int, ok func(m *Member) bool) []Member {
+// Rand is what Random draws from: an injected, seeded source (a
+// *math/rand.Rand satisfies it), never a global one.
+type Rand interface {
+	Intn(n int) int
+	Perm(n int) []int
+}
+
+func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 	if k <= 0 || len(t.list) <= 1 {
 		return nil
 	}
