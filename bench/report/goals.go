@@ -65,7 +65,7 @@ func Goals(rows []Row, system string) []Goal {
 		n := maxInt(ns)
 		if x, ok := ratio("join", "seconds", n); ok {
 			g.Known, g.Met = true, x <= GoalJoinRatio
-			g.Measured = fmt.Sprintf("%.2fx at N=%d", x, n)
+			g.Measured = fmt.Sprintf("%.3fx at N=%d", x, n)
 		}
 	}
 	goals = append(goals, g)
@@ -80,7 +80,7 @@ func Goals(rows []Row, system string) []Goal {
 	}
 	if worstN > 0 {
 		g.Known, g.Met = true, worst <= GoalDetectRatio
-		g.Measured = fmt.Sprintf("worst %.2fx at N=%d", worst, worstN)
+		g.Measured = fmt.Sprintf("worst %.3fx at N=%d", worst, worstN)
 	}
 	goals = append(goals, g)
 
@@ -113,7 +113,7 @@ func Goals(rows []Row, system string) []Goal {
 		n := maxInt(ns)
 		if x, ok := ratio("steady", "bytes_per_node_per_s", n); ok {
 			g.Known, g.Met = true, x <= GoalSteadyRatio
-			g.Measured = fmt.Sprintf("%.2fx at N=%d", x, n)
+			g.Measured = fmt.Sprintf("%.3fx at N=%d", x, n)
 		}
 	}
 	goals = append(goals, g)
