@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/meshd/meshd/cmd/meshd/internal/api"
+	"github.com/meshd/meshd/cmd/meshd/internal/snapshot"
 )
 
 // TestClusterEndToEnd runs seven agents on 127.0.0.2 to 127.0.0.8 with
@@ -78,8 +79,18 @@ func TestClusterEndToEnd(t *testing.T) {
 		t.Errorf("meshd_strategy_polls_total{strategy=join} = %v", polls)
 	}
 
-	// kill -9: no goodbye; the others must detect the failure.
+	// kill -9: no goodbye; the others must detect the failure. The victim
+	// rejoins from its snapshot later, so first wait until the snapshot
+	// (written at most once a second) lists the cluster.
 	victim := agents[4]
+	eventually(t, 10*time.Second, "the victim's snapshot lists the others", func() (bool, string) {
+		snap, _, err := snapshot.Load(filepath.Join(dir, "a5.json"))
+		if err != nil {
+			return false, err.Error()
+		}
+		seeds := snap.Seeds(victim.name)
+		return len(seeds) == n-1, fmt.Sprintf("%d seeds", len(seeds))
+	})
 	victim.signal(t, syscall.SIGKILL)
 	victim.waitExit(t, 10*time.Second)
 	others := []*agentProc{agents[0], agents[1], agents[2], agents[3], agents[5], agents[6]}
