@@ -197,6 +197,18 @@ func (d *Detector) pick(m Members) (Target, bool) {
 	return Target{}, false
 }
 
+// Add puts a member that just became probeable (new, or back from dead or
+// left) into the current round, at a random place among those not probed yet,
+// as memberlist does. Without it a newcomer waits for the end of every
+// node's round (up to N probe intervals) before anyone probes it, so a node
+// that joins and crashes soon after is detected late.
+func (d *Detector) Add(t Target) {
+	d.order = append(d.order, t)
+	last := len(d.order) - 1
+	i := d.next + d.rng.Intn(len(d.order)-d.next)
+	d.order[i], d.order[last] = d.order[last], d.order[i]
+}
+
 func (d *Detector) goIndirect(p *probe, m Members) {
 	p.indirect = true
 	if d.cfg.IndirectChecks <= 0 || len(d.order) < 2 {

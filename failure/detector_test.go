@@ -72,6 +72,39 @@ func TestRoundRobin(t *testing.T) {
 	}
 }
 
+// A member added mid-round is probed within that round, not after it, and
+// the members already in the round are still probed once each.
+func TestAddJoinsCurrentRound(t *testing.T) {
+	for seed := int64(1); seed <= 20; seed++ {
+		d := New(cfg(), rand.New(rand.NewSource(seed)))
+		all := members(9)
+		m := all[:8]
+		now := t0
+		var probed []string
+		for i := 0; i < 9; i++ {
+			if i == 3 {
+				m = all
+				d.Add(all[8])
+			}
+			d.Tick(now, m)
+			for _, a := range d.Actions() {
+				if a.Kind == SendPing {
+					probed = append(probed, a.Target.Name)
+					d.HandleAck(now, a.Seq)
+				}
+			}
+			now = now.Add(time.Second)
+		}
+		seen := map[string]int{}
+		for _, n := range probed {
+			seen[n]++
+		}
+		if len(seen) != 9 {
+			t.Fatalf("seed %d: the first 9 probes were %v, want all 9 members once", seed, probed)
+		}
+	}
+}
+
 // No ack: indirect probes at the timeout, suspicion at the end of the period;
 // missing nacks raise the local health multiplier by one each.
 func TestProbeFailureAndLocalHealth(t *testing.T) {

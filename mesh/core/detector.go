@@ -10,7 +10,7 @@ import (
 func (n *Node) Probeable(dst []failure.Target) []failure.Target {
 	self := n.cfg.Name
 	n.table.Each(func(m *membership.Member) {
-		if m.Name != self && (m.State == membership.StateAlive || m.State == membership.StateSuspect) {
+		if m.Name != self && probeable(m.State) {
 			dst = append(dst, failure.Target{Name: m.Name, Addr: m.Addr})
 		}
 	})
@@ -19,10 +19,15 @@ func (n *Node) Probeable(dst []failure.Target) []failure.Target {
 
 func (n *Node) Lookup(name string) (failure.Target, bool) {
 	m, ok := n.table.Get(name)
-	if !ok || name == n.cfg.Name || (m.State != membership.StateAlive && m.State != membership.StateSuspect) {
+	if !ok || name == n.cfg.Name || !probeable(m.State) {
 		return failure.Target{}, false
 	}
 	return failure.Target{Name: m.Name, Addr: m.Addr}, true
+}
+
+// probeable says whether the failure detector probes a member in state s.
+func probeable(s membership.State) bool {
+	return s == membership.StateAlive || s == membership.StateSuspect
 }
 
 func (n *Node) Size() int { return n.table.Live() }

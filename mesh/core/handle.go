@@ -151,9 +151,13 @@ func (n *Node) applyEntry(e wire.Entry) {
 // apply merges an update and does what follows from it: gossip it on, start
 // or confirm a suspicion, or refute a claim about this node.
 func (n *Node) apply(u membership.Update, rebroadcast bool) {
+	prev, known := n.table.Get(u.Name)
 	switch n.table.Apply(n.now, u, n.leaving) {
 	case membership.Applied:
 		m, _ := n.table.Get(u.Name)
+		if probeable(m.State) && (!known || !probeable(prev.State)) && m.Name != n.cfg.Name {
+			n.det.Add(failure.Target{Name: m.Name, Addr: m.Addr})
+		}
 		switch m.State {
 		case membership.StateSuspect:
 			n.det.StartSuspicion(n.now, m.Name, m.Incarnation, u.From, n.table.Live())
