@@ -115,7 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		settle    = fs.Duration("settle", def.Settle, "steady: quiet time before the window")
 		churnTime = fs.Duration("churn-time", def.ChurnTime, "churn: how long nodes keep leaving and joining")
 		churnEv   = fs.Duration("churn-every", def.ChurnEvery, "churn: one leave and one join this often")
-		poll      = fs.Duration("poll", def.Poll, "how often member lists are polled for suspicion (meshd)")
+		poll      = fs.Duration("poll", def.Poll, "how often member lists of systems that show suspicion in them are polled (the built-in systems are sniffed on the wire instead)")
 		timeout   = fs.Duration("timeout", 0, "bound on every convergence wait; 0 = derived from the profile and N")
 		seed      = fs.Int64("seed", 1, "seed for victim choice, join targets and loss patterns")
 		note      = fs.String("note", "", "free text for the report's header, e.g. the commit measured")

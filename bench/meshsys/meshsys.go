@@ -5,8 +5,9 @@
 // Each node runs on its own UDP socket (transport.ListenUDP on 127.0.0.1)
 // behind transport.Faulty for loss, and a counter between the engine and
 // Faulty that counts every datagram the engine sends, before loss, as the
-// memberlist wrapper does. Suspicion is read from Members(), where meshd
-// shows it as StateSuspect.
+// memberlist wrapper does. The counter also sniffs the suspect messages the
+// engine sends, so that suspicion is counted by its originator for every
+// system alike (see sniff.go).
 package meshsys
 
 import (
@@ -66,7 +67,7 @@ func (System) Start(spec harness.NodeSpec) (harness.Node, error) {
 		return nil, err
 	}
 	faulty := transport.NewFaulty(udp, spec.Seed)
-	counted := &countingConn{PacketConn: faulty}
+	counted := newCountingConn(faulty, spec.Sink)
 	cfg := Config(spec.Profile)
 	cfg.Name = spec.Name
 	cfg.BindAddr = udp.LocalAddr().String()
@@ -136,8 +137,13 @@ func (n *node) Join(ctx context.Context, seeds []string) error {
 	return err
 }
 
-// View is meshd's member list, which shows suspicion.
-func (n *node) View() []harness.MemberView {
+// ReportSuspicion turns the sniffer of outgoing suspect messages on or off.
+func (n *node) ReportSuspicion(on bool) { n.counted.sniff.Store(on) }
+
+// view is meshd's member list. It is deliberately not harness.Viewer: the
+// member list shows every node that heard of a suspicion as suspecting,
+// which is not comparable with the other systems' count of originators.
+func (n *node) view() []harness.MemberView {
 	ms := n.m.Members()
 	v := make([]harness.MemberView, len(ms))
 	for i, m := range ms {
@@ -197,18 +203,3 @@ func (n *node) Leave(ctx context.Context) error {
 }
 
 func (n *node) Kill() error { return n.stop(n.m.Close) }
-
-// countingConn counts the payload bytes the engine writes.
-type countingConn struct {
-	transport.PacketConn
-	bytes atomic.Uint64
-}
-
-func (c *countingConn) WritePackets(ps []transport.Packet) error {
-	var sum uint64
-	for _, p := range ps {
-		sum += uint64(len(p.Data))
-	}
-	c.bytes.Add(sum)
-	return c.PacketConn.WritePackets(ps)
-}

@@ -87,7 +87,7 @@ func TestTrackerAgreesWithViews(t *testing.T) {
 	}
 	for _, hn := range c.Live() {
 		alive := 0
-		for _, v := range hn.(*node).View() {
+		for _, v := range hn.(*node).view() {
 			if v.State == harness.ViewAlive {
 				alive++
 			}
