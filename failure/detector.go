@@ -24,8 +24,10 @@ type Target struct {
 
 // Members is the detector's read-only view of the member table.
 type Members interface {
-	// Probeable returns the alive and suspect members other than self.
-	Probeable(dst []Target) []Target
+	// Probeable appends the names of the alive and suspect members other
+	// than self to dst. Names only: the probe list is the detector's one
+	// O(N) structure, and an address per entry would double it.
+	Probeable(dst []string) []string
 	// Lookup says whether name is still probeable, and where.
 	Lookup(name string) (Target, bool)
 	// Size is the number of live members, self included.
@@ -76,7 +78,7 @@ type Detector struct {
 	cfg       Config
 	rng       Rand
 	seq       uint32
-	order     []Target
+	order     []string // this round's probe order, by name: addresses are looked up when used
 	next      int
 	cur       *probe
 	nextProbe time.Time
@@ -181,9 +183,9 @@ func (d *Detector) startProbe(now time.Time, m Members) {
 func (d *Detector) pick(m Members) (Target, bool) {
 	for attempt := 0; attempt < 2; attempt++ {
 		for d.next < len(d.order) {
-			t := d.order[d.next]
+			name := d.order[d.next]
 			d.next++
-			if cur, ok := m.Lookup(t.Name); ok {
+			if cur, ok := m.Lookup(name); ok {
 				return cur, true
 			}
 		}
@@ -202,8 +204,8 @@ func (d *Detector) pick(m Members) (Target, bool) {
 // as memberlist does. Without it a newcomer waits for the end of every
 // node's round (up to N probe intervals) before anyone probes it, so a node
 // that joins and crashes soon after is detected late.
-func (d *Detector) Add(t Target) {
-	d.order = append(d.order, t)
+func (d *Detector) Add(name string) {
+	d.order = append(d.order, name)
 	last := len(d.order) - 1
 	i := d.next + d.rng.Intn(len(d.order)-d.next)
 	d.order[i], d.order[last] = d.order[last], d.order[i]
@@ -219,10 +221,10 @@ func (d *Detector) goIndirect(p *probe, m Members) {
 	var helpers []Target
 	for tries := 0; tries < 4*d.cfg.IndirectChecks && len(helpers) < d.cfg.IndirectChecks; tries++ {
 		c := d.order[d.rng.Intn(len(d.order))]
-		if c.Name == p.target.Name || hasTarget(helpers, c.Name) {
+		if c == p.target.Name || hasTarget(helpers, c) {
 			continue
 		}
-		if h, ok := m.Lookup(c.Name); ok {
+		if h, ok := m.Lookup(c); ok {
 			helpers = append(helpers, h)
 		}
 	}

@@ -9,7 +9,12 @@ import (
 
 type fakeMembers []Target
 
-func (f fakeMembers) Probeable(dst []Target) []Target { return append(dst, f...) }
+func (f fakeMembers) Probeable(dst []string) []string {
+	for _, t := range f {
+		dst = append(dst, t.Name)
+	}
+	return dst
+}
 func (f fakeMembers) Lookup(name string) (Target, bool) {
 	for _, t := range f {
 		if t.Name == name {
@@ -84,7 +89,7 @@ func TestAddJoinsCurrentRound(t *testing.T) {
 		for i := 0; i < 9; i++ {
 			if i == 3 {
 				m = all
-				d.Add(all[8])
+				d.Add(all[8].Name)
 			}
 			d.Tick(now, m)
 			for _, a := range d.Actions() {

@@ -1,8 +1,14 @@
 package core_test
 
 import (
+	"fmt"
+	"math/rand"
+	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/meshd/meshd/mesh/core"
+	"github.com/meshd/meshd/mesh/wire"
 
 	"github.com/meshd/meshd/mesh/internal/coretest"
 	"github.com/meshd/meshd/mesh/membership"
@@ -69,4 +75,75 @@ func TestLateJoinerCrashIsDetected(t *testing.T) {
 		t.Fatalf("the late joiner's crash was not known to all within %v", d)
 	}
 	t.Logf("known dead by all after %v", d)
+}
+
+// An anti-entropy answer is capped, however much the tables differ: a peer
+// whose every bucket differs from a 2,000-member table gets a few packets of
+// the newest entries, not the whole table (a join storm of thousands would
+// otherwise ship O(N) bytes at every hurried exchange). A join transfer is
+// not capped: the joiner needs everything.
+func TestAntiEntropyAnswerIsCapped(t *testing.T) {
+	now := coretest.Epoch
+	n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
+		Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, _ := wire.NewCodec("f", nil, nil)
+	enc := wire.NewEncoder()
+	seed := netip.MustParseAddrPort("10.9.0.1:7946")
+	step := func(from netip.AddrPort, msgs ...wire.Msg) {
+		var payload []byte
+		for _, m := range msgs {
+			payload = enc.Append(payload, m)
+		}
+		pkt, err := codec.Frame(nil, payload, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Step(now, from, pkt)
+	}
+	const members = 2000
+	for i := 0; i < members; i += 20 {
+		var batch []wire.Msg
+		for j := i; j < i+20; j++ {
+			batch = append(batch, wire.Entry{Name: fmt.Sprintf("m%04d", j),
+				Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(j >> 8), byte(j)}), 7946), Inc: 1})
+		}
+		step(seed, batch...)
+	}
+	if got := len(n.Members()); got != members+1 {
+		t.Fatalf("table holds %d members, want %d", got, members+1)
+	}
+	n.Ready()
+	count := func(to netip.AddrPort) (pkts, entries int) {
+		dec := wire.NewDecoder()
+		for _, p := range n.Ready().Packets {
+			if p.Addr != to {
+				continue
+			}
+			pkts++
+			payload, err := codec.Open(p.Data, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec.DecodeAll(payload, func(m wire.Msg) {
+				if _, ok := m.(wire.Entry); ok {
+					entries++
+				}
+			})
+		}
+		return pkts, entries
+	}
+	peer := netip.MustParseAddrPort("10.9.0.2:7946")
+	step(peer, wire.Buckets{Hashes: make([]uint64, 128)})
+	pkts, entries := count(peer)
+	if pkts > 9 || entries == 0 || entries >= members/2 {
+		t.Errorf("anti-entropy answer: %d packets with %d entries, want at most 8 packets of entries and a sync request", pkts, entries)
+	}
+	joiner := netip.MustParseAddrPort("10.9.0.3:7946")
+	step(joiner, wire.JoinReq{Self: wire.Alive{Name: "j", Addr: joiner, Inc: 1}})
+	if _, entries := count(joiner); entries != members+2 {
+		t.Errorf("join transfer carried %d entries, want all %d", entries, members+2)
+	}
 }

@@ -7,11 +7,11 @@ import (
 )
 
 // Probeable, Lookup and Size let the failure detector read the table.
-func (n *Node) Probeable(dst []failure.Target) []failure.Target {
+func (n *Node) Probeable(dst []string) []string {
 	self := n.cfg.Name
 	n.table.Each(func(m *membership.Member) {
 		if m.Name != self && probeable(m.State) {
-			dst = append(dst, failure.Target{Name: m.Name, Addr: m.Addr})
+			dst = append(dst, m.Name)
 		}
 	})
 	return dst

@@ -140,23 +140,30 @@ func (n *Node) applyEntry(e wire.Entry) {
 	if st == membership.StateLeft {
 		from = e.Name
 	}
-	_, known := n.table.Get(e.Name)
 	// New members learnt from a transfer are not re-gossiped: the transfer
 	// is not news to the cluster, and a joining node would otherwise flood
 	// it with the whole table.
-	n.apply(membership.Update{Name: e.Name, Addr: e.Addr, Inc: e.Inc, State: st,
-		Meta: e.Meta, MetaVer: e.MetaVer, From: from}, known || e.Name == n.cfg.Name)
+	n.merge(membership.Update{Name: e.Name, Addr: e.Addr, Inc: e.Inc, State: st,
+		Meta: e.Meta, MetaVer: e.MetaVer, From: from}, true, false)
 }
 
 // apply merges an update and does what follows from it: gossip it on, start
 // or confirm a suspicion, or refute a claim about this node.
-func (n *Node) apply(u membership.Update, rebroadcast bool) {
-	prev, known := n.table.Get(u.Name)
-	switch n.table.Apply(n.now, u, n.leaving) {
+func (n *Node) apply(u membership.Update, rebroadcast bool) { n.merge(u, rebroadcast, rebroadcast) }
+
+// merge is apply with a separate say for members the table did not hold
+// (rebroadcastNew), and with one table lookup per update besides the
+// merge itself: state transfers run it for every entry.
+func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
+	outcome, prior := n.table.ApplyPrior(n.now, u, n.leaving)
+	if prior == membership.PriorUnknown {
+		rebroadcast = rebroadcastNew
+	}
+	switch outcome {
 	case membership.Applied:
 		m, _ := n.table.Get(u.Name)
-		if probeable(m.State) && (!known || !probeable(prev.State)) && m.Name != n.cfg.Name {
-			n.det.Add(failure.Target{Name: m.Name, Addr: m.Addr})
+		if probeable(m.State) && prior != membership.PriorLive && m.Name != n.cfg.Name {
+			n.det.Add(m.Name)
 		}
 		switch m.State {
 		case membership.StateSuspect:

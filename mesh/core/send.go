@@ -65,9 +65,18 @@ func (n *Node) emit(to netip.AddrPort, payload []byte) {
 	n.out = append(n.out, transport.Packet{Addr: to, Data: pkt})
 }
 
+// syncPackets caps an anti-entropy answer (not a join transfer). Tables
+// that differ in many buckets at once, as during a join storm of thousands,
+// would otherwise ship most of the table at every hurried exchange: a
+// bandwidth storm of O(N) bytes per exchange. The newest changes go first,
+// and the next exchange carries on where this one stopped. 8 packets hold
+// some 300 entries, a whole table of the sizes most clusters have.
+const syncPackets = 8
+
 // sendEntries transfers members as Entry messages in as few packets as fit,
 // newest change first so the most useful news arrives even if later chunks
-// are lost (chitchat#119). done appends JoinDone to close a join transfer.
+// are lost (chitchat#119). done appends JoinDone to close a join transfer;
+// without it (anti-entropy) at most syncPackets packets go out.
 func (n *Node) sendEntries(to netip.AddrPort, ms []membership.Member, done bool) {
 	sort.Slice(ms, func(i, j int) bool {
 		if !ms[i].Since.Equal(ms[j].Since) {
@@ -77,12 +86,16 @@ func (n *Node) sendEntries(to netip.AddrPort, ms []membership.Member, done bool)
 	})
 	budget := n.cfg.MaxPacketSize - n.codec.Overhead()
 	var p []byte
+	sent := 0
 	for _, m := range ms {
 		b := n.enc.Encode(wire.Entry{Name: m.Name, Addr: m.Addr, Inc: m.Incarnation, State: uint8(m.State),
 			MetaVer: m.MetaVersion, Meta: m.Meta})
 		if len(p)+len(b) > budget && len(p) > 0 {
 			n.emit(to, p)
 			p = p[:0]
+			if sent++; !done && sent == syncPackets {
+				return
+			}
 		}
 		p = append(p, b...)
 	}

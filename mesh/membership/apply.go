@@ -12,19 +12,45 @@ import (
 // that it must deny return SelfConflict (the caller refutes); leaving tells
 // whether this node is leaving, so claims of its own leave are not denied.
 func (t *Table) Apply(now time.Time, u Update, leaving bool) Outcome {
+	o, _ := t.ApplyPrior(now, u, leaving)
+	return o
+}
+
+// Prior is what the table held about a member before an update.
+type Prior uint8
+
+const (
+	PriorUnknown Prior = iota // not in the table
+	PriorLive                 // alive or suspect
+	PriorGone                 // dead or left: a tombstone
+)
+
+// ApplyPrior is Apply that also says what the table held before, so that
+// the caller needs no lookup of its own: the engine applies every entry of
+// every state transfer, and at thousands of members lookups are most of
+// its cost.
+func (t *Table) ApplyPrior(now time.Time, u Update, leaving bool) (Outcome, Prior) {
 	if u.Name == t.self.Name {
-		return t.applySelf(u, leaving)
+		return t.applySelf(u, leaving), PriorLive
 	}
 	e, known := t.byName[u.Name]
 	if !known {
 		if !isLive(u.State) || !u.Addr.IsValid() {
-			return Ignored // verdicts about strangers carry nothing to keep
+			return Ignored, PriorUnknown // verdicts about strangers carry nothing to keep
 		}
 		e = t.insert(Member{Name: u.Name, Addr: u.Addr, Incarnation: u.Inc, State: u.State,
 			Meta: maps.Clone(u.Meta), MetaVersion: u.MetaVer, Since: now})
 		t.emit(EventJoin, e, now)
-		return Applied
+		return Applied, PriorUnknown
 	}
+	prior := PriorGone
+	if isLive(e.State) {
+		prior = PriorLive
+	}
+	return t.applyKnown(now, e, u), prior
+}
+
+func (t *Table) applyKnown(now time.Time, e *entry, u Update) Outcome {
 	switch u.State {
 	case StateAlive:
 		return t.applyAlive(now, e, u)

@@ -3,6 +3,7 @@ package membership
 import (
 	"net/netip"
 	"time"
+	"unique"
 )
 
 // Buckets is the number of anti-entropy digest buckets. 128 bucket hashes
@@ -93,6 +94,10 @@ func contribution(m *Member) uint64 {
 }
 
 func (t *Table) insert(m Member) *entry {
+	// Every node of a cluster holds every name: one shared copy per process
+	// instead of one per table matters when thousands of nodes share a
+	// process (the simulator, the benchmark).
+	m.Name = unique.Make(m.Name).Value()
 	e := &entry{Member: m, idx: len(t.list)}
 	t.byName[m.Name] = e
 	t.list = append(t.list, e)
