@@ -30,10 +30,10 @@ const (
 // every state transfer, and at thousands of members lookups are most of
 // its cost.
 func (t *Table) ApplyPrior(now time.Time, u Update, leaving bool) (Outcome, Prior) {
-	if u.Name == t.self.Name {
+	if u.Name == t.self().Name {
 		return t.applySelf(u, leaving), PriorLive
 	}
-	e, known := t.byName[u.Name]
+	e, known := t.lookup(u.Name)
 	if !known {
 		if !isLive(u.State) || !u.Addr.IsValid() {
 			return Ignored, PriorUnknown // verdicts about strangers carry nothing to keep
@@ -118,7 +118,7 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 }
 
 func (t *Table) applySelf(u Update, leaving bool) Outcome {
-	s := &t.self.Member
+	s := t.self()
 	if u.Inc < s.Incarnation {
 		return Ignored
 	}
@@ -137,30 +137,30 @@ func (t *Table) applySelf(u Update, leaving bool) Outcome {
 
 // Refute raises this node's incarnation above inc and returns the new self.
 func (t *Table) Refute(inc uint64) Member {
-	t.change(t.self, func(m *Member) {
+	t.change(t.self(), func(m *Member) {
 		if inc >= m.Incarnation {
 			m.Incarnation = inc + 1
 		}
 	})
-	return t.self.Member
+	return t.self().member()
 }
 
 // SetSelf updates this node's metadata (raising its incarnation so the
 // change wins everywhere) and returns the new self.
 func (t *Table) SetSelfMeta(meta map[string]string) Member {
-	t.change(t.self, func(m *Member) {
+	t.change(t.self(), func(m *Member) {
 		m.Meta = maps.Clone(meta)
 		m.MetaVersion++
 		m.Incarnation++
 	})
-	return t.self.Member
+	return t.self().member()
 }
 
 // SetSelfState marks this node left (on Leave) and raises its incarnation.
 func (t *Table) SetSelfLeft(now time.Time) Member {
-	t.change(t.self, func(m *Member) {
+	t.change(t.self(), func(m *Member) {
 		m.State, m.Since = StateLeft, now
 		m.Incarnation++
 	})
-	return t.self.Member
+	return t.self().member()
 }

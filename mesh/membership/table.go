@@ -32,17 +32,45 @@ const (
 	AddrConflict                // another live member claims this name at another address
 )
 
+// entry is a member as the table stores it: by value in one slice, with
+// Since as Unix nanoseconds. At thousands of members per node and thousands
+// of nodes per process (the simulator) the table is most of the memory, and
+// one slice instead of one object per member also spares the garbage
+// collector millions of small objects.
 type entry struct {
-	Member
-	idx  int    // position in Table.list
-	hash uint64 // contribution to the digest (0 when not live)
+	Name        string
+	Addr        netip.AddrPort
+	Meta        map[string]string
+	Incarnation uint64
+	MetaVersion uint64
+	since       int64  // Member.Since, Unix nanoseconds (0: zero time)
+	hash        uint64 // contribution to the digest (0 when not live)
+	State       State
 }
 
-// Table is the member table. Not safe for concurrent use.
+func (e *entry) member() Member {
+	m := Member{Name: e.Name, Addr: e.Addr, Meta: e.Meta, State: e.State,
+		Incarnation: e.Incarnation, MetaVersion: e.MetaVersion}
+	if e.since != 0 {
+		m.Since = time.Unix(0, e.since).UTC()
+	}
+	return m
+}
+
+func (e *entry) set(m *Member) {
+	e.Name, e.Addr, e.Meta, e.State = m.Name, m.Addr, m.Meta, m.State
+	e.Incarnation, e.MetaVersion = m.Incarnation, m.MetaVersion
+	e.since = 0
+	if !m.Since.IsZero() {
+		e.since = m.Since.UnixNano()
+	}
+}
+
+// Table is the member table. Not safe for concurrent use. list[0] is this
+// node: it is inserted first and never removed.
 type Table struct {
-	self    *entry
-	byName  map[string]*entry
-	list    []*entry
+	byName  map[string]int32 // index into list
+	list    []entry
 	buckets [Buckets]uint64
 	live    int
 	liveSum uint64 // XOR of NameHash over live members
@@ -51,11 +79,23 @@ type Table struct {
 
 // New returns a table holding only self, alive.
 func New(self Member, now time.Time) *Table {
-	t := &Table{byName: make(map[string]*entry)}
+	t := &Table{byName: make(map[string]int32)}
 	self.State = StateAlive
 	self.Since = now
-	t.self = t.insert(self)
+	t.insert(self)
 	return t
+}
+
+func (t *Table) self() *entry { return &t.list[0] }
+
+// lookup returns the entry of name; the pointer is valid until the next
+// insert or remove.
+func (t *Table) lookup(name string) (*entry, bool) {
+	i, ok := t.byName[name]
+	if !ok {
+		return nil, false
+	}
+	return &t.list[i], true
 }
 
 // NameHash is a stable 64-bit hash of a member name (FNV-1a, mixed). Digests
@@ -86,11 +126,11 @@ func isLive(s State) bool { return s == StateAlive || s == StateSuspect }
 // contribution is what a member adds to its bucket: name, incarnation and
 // metadata version of live members. Suspicion is left out on purpose: it is
 // transient and refuted by gossip, so digests should not diverge over it.
-func contribution(m *Member) uint64 {
-	if !isLive(m.State) {
+func contribution(e *entry) uint64 {
+	if !isLive(e.State) {
 		return 0
 	}
-	return mix(NameHash(m.Name) ^ mix(m.Incarnation+0x9e3779b97f4a7c15) ^ mix(m.MetaVersion^0x5851f42d4c957f2d))
+	return mix(NameHash(e.Name) ^ mix(e.Incarnation+0x9e3779b97f4a7c15) ^ mix(e.MetaVersion^0x5851f42d4c957f2d))
 }
 
 func (t *Table) insert(m Member) *entry {
@@ -98,9 +138,10 @@ func (t *Table) insert(m Member) *entry {
 	// instead of one per table matters when thousands of nodes share a
 	// process (the simulator, the benchmark).
 	m.Name = unique.Make(m.Name).Value()
-	e := &entry{Member: m, idx: len(t.list)}
-	t.byName[m.Name] = e
-	t.list = append(t.list, e)
+	t.byName[m.Name] = int32(len(t.list))
+	t.list = append(t.list, entry{})
+	e := &t.list[len(t.list)-1]
+	e.set(&m)
 	t.account(e, +1)
 	return e
 }
@@ -108,7 +149,7 @@ func (t *Table) insert(m Member) *entry {
 // account adds (+1) or removes (-1) e's share of the digest and live set.
 func (t *Table) account(e *entry, sign int) {
 	if sign > 0 {
-		e.hash = contribution(&e.Member)
+		e.hash = contribution(e)
 	}
 	t.buckets[BucketOf(e.Name)] ^= e.hash
 	if isLive(e.State) {
@@ -120,21 +161,28 @@ func (t *Table) account(e *entry, sign int) {
 // change applies fn to e, keeping digest and live set in step.
 func (t *Table) change(e *entry, fn func(m *Member)) {
 	t.account(e, -1)
-	fn(&e.Member)
+	m := e.member()
+	fn(&m)
+	e.set(&m)
 	t.account(e, +1)
 }
 
-func (t *Table) remove(e *entry) {
+// remove deletes the entry at index i; the last entry moves into its place.
+func (t *Table) remove(i int) {
+	e := &t.list[i]
 	t.account(e, -1)
-	last := t.list[len(t.list)-1]
-	t.list[e.idx] = last
-	last.idx = e.idx
-	t.list = t.list[:len(t.list)-1]
 	delete(t.byName, e.Name)
+	last := len(t.list) - 1
+	if i != last {
+		t.list[i] = t.list[last]
+		t.byName[t.list[i].Name] = int32(i)
+	}
+	t.list[last] = entry{}
+	t.list = t.list[:last]
 }
 
 func (t *Table) emit(typ EventType, e *entry, now time.Time) {
-	t.events = append(t.events, Event{Type: typ, Member: e.Member.Clone(), At: now})
+	t.events = append(t.events, Event{Type: typ, Member: e.member().Clone(), At: now})
 }
 
 // TakeEvents returns and clears the events produced since the last call.
@@ -145,15 +193,15 @@ func (t *Table) TakeEvents() []Event {
 }
 
 // Self returns this node's entry.
-func (t *Table) Self() Member { return t.self.Member }
+func (t *Table) Self() Member { return t.self().member() }
 
 // Get returns the member called name.
 func (t *Table) Get(name string) (Member, bool) {
-	e, ok := t.byName[name]
+	e, ok := t.lookup(name)
 	if !ok {
 		return Member{}, false
 	}
-	return e.Member, true
+	return e.member(), true
 }
 
 // Len is the number of entries, tombstones included.
@@ -184,17 +232,18 @@ func (t *Table) BucketHashes() []uint64 {
 // Each calls fn for every member (in table order, which is arbitrary but
 // deterministic for a given history).
 func (t *Table) Each(fn func(m *Member)) {
-	for _, e := range t.list {
-		fn(&e.Member)
+	for i := range t.list {
+		m := t.list[i].member()
+		fn(&m)
 	}
 }
 
 // InBuckets returns the members (tombstones included) whose bucket is set in want.
 func (t *Table) InBuckets(want *[Buckets]bool) []Member {
 	var out []Member
-	for _, e := range t.list {
-		if want[BucketOf(e.Name)] {
-			out = append(out, e.Member)
+	for i := range t.list {
+		if e := &t.list[i]; want[BucketOf(e.Name)] {
+			out = append(out, e.member())
 		}
 	}
 	return out
@@ -203,8 +252,8 @@ func (t *Table) InBuckets(want *[Buckets]bool) []Member {
 // Members returns copies of every entry.
 func (t *Table) Members() []Member {
 	out := make([]Member, len(t.list))
-	for i, e := range t.list {
-		out[i] = e.Member.Clone()
+	for i := range t.list {
+		out[i] = t.list[i].member().Clone()
 	}
 	return out
 }
@@ -229,9 +278,11 @@ func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 	if n <= 4*k+16 {
 		perm := rng.Perm(n)
 		for _, i := range perm {
-			e := t.list[i]
-			if e != t.self && ok(&e.Member) {
-				out = append(out, e.Member)
+			if i == 0 {
+				continue // self
+			}
+			if m := t.list[i].member(); ok(&m) {
+				out = append(out, m)
 				if len(out) == k {
 					break
 				}
@@ -246,9 +297,11 @@ func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 			continue
 		}
 		seen[i] = true
-		e := t.list[i]
-		if e != t.self && ok(&e.Member) {
-			out = append(out, e.Member)
+		if i == 0 {
+			continue // self
+		}
+		if m := t.list[i].member(); ok(&m) {
+			out = append(out, m)
 		}
 	}
 	return out
@@ -257,10 +310,11 @@ func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 // Reap removes dead and left members whose state is older than reclaim.
 func (t *Table) Reap(now time.Time, reclaim time.Duration) int {
 	n := 0
-	for i := 0; i < len(t.list); {
-		e := t.list[i]
-		if e != t.self && !isLive(e.State) && now.Sub(e.Since) >= reclaim {
-			t.remove(e)
+	cutoff := now.Add(-reclaim).UnixNano()
+	for i := 1; i < len(t.list); { // list[0] is self
+		e := &t.list[i]
+		if !isLive(e.State) && e.since <= cutoff {
+			t.remove(i)
 			n++
 			continue // the last entry moved into i
 		}
