@@ -92,6 +92,43 @@ events:
 		*r.ConvergedAtS-50, r.PartitionVerdicts, r.FalsePositives)
 }
 
+// A formed cluster starts converged, sends no join traffic, detects a crash
+// like any other, and still lets a new node join through the seeds.
+func TestCoreFormedStart(t *testing.T) {
+	sc := mustParse(t, `
+nodes: 301
+duration: 40s
+formed: true
+start: 0-299
+seeds: [0]
+events:
+  - at: 5s
+    crash: 10-14
+  - at: 10s
+    join: 300
+`)
+	r := runCore(t, sc, Options{})
+	if r.FirstConvergedAtS == nil || *r.FirstConvergedAtS != 0 {
+		t.Fatalf("a formed cluster is not converged at once: first converged at %v", r.FirstConvergedAtS)
+	}
+	if len(r.Crashes) != 5 {
+		t.Fatalf("%d crashes, want 5", len(r.Crashes))
+	}
+	for _, c := range r.Crashes {
+		if c.AllKnowS == nil {
+			t.Fatalf("crash of %s never known to all", c.Name)
+		}
+	}
+	if r.LiveAtEnd != 296 || r.CorrectAtEnd != 296 || r.FalsePositives != 0 {
+		t.Fatalf("at the end: %d live, %d correct, %d false positives", r.LiveAtEnd, r.CorrectAtEnd, r.FalsePositives)
+	}
+	sc.Formed = false
+	boot := runCore(t, sc, Options{})
+	if r.Bytes >= boot.Bytes {
+		t.Errorf("the formed start sent %d bytes, the booted one %d: the formation was not skipped", r.Bytes, boot.Bytes)
+	}
+}
+
 // Lifeguard's local health multiplier (awareness) is meant for slow nodes:
 // a slow node's own probes time out, and without local health it accuses
 // healthy peers at full speed. Here a quarter of the cluster (nodes 0-15)

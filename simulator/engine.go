@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/mesh/core"
+	"github.com/meshd/meshd/mesh/membership"
 )
 
 // Options change how a scenario runs without editing it.
@@ -76,6 +77,11 @@ type engine struct {
 	segment   []int32   // node -> LAN segment, or -1
 	segNodes  [][]int32 // segment -> nodes
 	seedBit   []int8    // node -> its bit in seedAlive, or -1
+
+	// formed is the initial cluster that boot nodes start with when the
+	// scenario says formed (nil otherwise, and once the boot is over).
+	formed      []membership.Member
+	formedSeeds uint64 // seedAlive bits of the seeds in formed
 
 	actions []*runtimeAction
 	m       *measures
@@ -191,6 +197,16 @@ func (e *engine) schedule() {
 		}
 	}
 	e.m.bootPending = len(boot)
+	if e.sc.Formed {
+		e.formed = make([]membership.Member, 0, len(boot))
+		for _, i := range boot {
+			if b := e.seedBit[i]; b >= 0 {
+				e.formedSeeds |= 1 << b
+			}
+			e.formed = append(e.formed, membership.Member{Name: e.names[i], Addr: addrOf(e.nodes[i].addr),
+				State: membership.StateAlive, Meta: e.sc.Meta})
+		}
+	}
 	e.staggerStarts(boot, int64(e.sc.StartOver), 1)
 	for _, a := range e.sc.Events {
 		e.addAction(&runtimeAction{src: a, kind: a.Kind, label: a.Label}, int64(a.At))
@@ -267,7 +283,10 @@ func (e *engine) dispatch(ev *event) {
 			e.m.bootPending--
 		}
 		if e.nodes[ev.to].status == statusPending {
-			e.start(ev.to)
+			e.start(ev.to, ev.flag == 1)
+		}
+		if e.m.bootPending == 0 {
+			e.formed = nil // the boot is over; later starts join
 		}
 	case evAction:
 		e.apply(e.actions[ev.to])

@@ -1,9 +1,22 @@
 package simulator
 
-import "fmt"
+import (
+	"fmt"
+	"time"
 
-// start creates node x's core for a new life and joins it to the seeds.
-func (e *engine) start(x int32) {
+	"github.com/meshd/meshd/mesh/membership"
+)
+
+// preloader is implemented by *core.Node: a formed scenario starts its
+// boot nodes knowing each other.
+type preloader interface {
+	Preload(now time.Time, ms []membership.Member)
+}
+
+// start creates node x's core for a new life and joins it to the seeds; a
+// boot node of a formed scenario starts knowing the whole initial cluster
+// instead.
+func (e *engine) start(x int32, boot bool) {
 	nd := &e.nodes[x]
 	n, err := e.newNode(e.nodeConfig(x), e.t())
 	if err != nil {
@@ -19,7 +32,18 @@ func (e *engine) start(x int32) {
 	nd.seedAlive = 0
 	nd.viewLive, nd.viewHash, nd.correct = 0, 0, false
 	e.goLive(x)
-	if seeds := e.seedAddrs(x, false); len(seeds) > 0 {
+	if boot && e.formed != nil {
+		p, ok := n.(preloader)
+		if !ok {
+			e.err = fmt.Errorf("simulator: %s cannot start formed: its node has no Preload", e.names[x])
+			return
+		}
+		p.Preload(e.t(), e.formed)
+		nd.seedAlive = e.formedSeeds // known alive, so the strategy poll does not re-join them
+		if b := e.seedBit[x]; b >= 0 {
+			nd.seedAlive &^= 1 << b
+		}
+	} else if seeds := e.seedAddrs(x, false); len(seeds) > 0 {
 		n.Join(e.t(), seeds)
 	}
 	e.flush(x, false)
@@ -153,6 +177,6 @@ func (e *engine) restart(x int32, keepState, newAddress bool) bool {
 		e.schedulePoll(x, true)
 		return true
 	}
-	e.start(x)
+	e.start(x, false)
 	return true
 }

@@ -41,10 +41,14 @@ type Scenario struct {
 
 	Start     *Selector // nodes started at the beginning; default all
 	StartOver time.Duration
-	Seeds     []int32 // node indices every node joins (and re-joins, like a static strategy)
-	Segments  []*Selector
-	Network   NetConfig
-	Events    []*Action // sorted by At (stable)
+	// Formed starts the initial nodes as a cluster formed long ago: each
+	// begins with every other initial node in its table (core.Node.Preload)
+	// instead of joining through the seeds. Seeds still serve later joins.
+	Formed   bool
+	Seeds    []int32 // node indices every node joins (and re-joins, like a static strategy)
+	Segments []*Selector
+	Network  NetConfig
+	Events   []*Action // sorted by At (stable)
 
 	groups map[string]*Selector
 }

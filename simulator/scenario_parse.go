@@ -119,7 +119,7 @@ func (p *parser) scenario(root *yaml.Node) (*Scenario, error) {
 }
 
 var topLevelKeys = []string{"name", "description", "nodes", "seed", "duration", "sample", "profile", "timing",
-	"cluster", "encrypt", "meta", "groups", "start", "start_over", "seeds", "segments", "network", "events"}
+	"cluster", "encrypt", "meta", "groups", "start", "start_over", "formed", "seeds", "segments", "network", "events"}
 
 // header reads the scalar fields and the timing.
 func (p *parser) header(s *Scenario, f *fields) error {
@@ -341,6 +341,16 @@ func (sp *selectorParser) topology(s *Scenario, f *fields) error {
 			return sp.errf(n, "start_over", "%v is not shorter than the duration (%v)", time.Duration(d), s.Duration)
 		}
 		s.StartOver = time.Duration(d)
+	}
+	if n := f.take("formed"); n != nil {
+		v, err := sp.boolean(n, "formed")
+		if err != nil {
+			return err
+		}
+		if v && s.StartOver > 0 {
+			return sp.errf(n, "formed", "a formed cluster starts at once; drop start_over")
+		}
+		s.Formed = v
 	}
 	s.Seeds = []int32{0}
 	if n := f.take("seeds"); n != nil {

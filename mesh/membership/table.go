@@ -88,6 +88,26 @@ func New(self Member, now time.Time) *Table {
 
 func (t *Table) self() *entry { return &t.list[0] }
 
+// Grow makes room for n more members, so that a table filled at once (a
+// node that starts with a known cluster) is allocated once, at its size.
+func (t *Table) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	if cap(t.list)-len(t.list) < n {
+		list := make([]entry, len(t.list), len(t.list)+n)
+		copy(list, t.list)
+		t.list = list
+	}
+	if len(t.byName) <= 1 { // a map cannot grow in place: size it while it is tiny
+		byName := make(map[string]int32, len(t.list)+n)
+		for k, v := range t.byName {
+			byName[k] = v
+		}
+		t.byName = byName
+	}
+}
+
 // lookup returns the entry of name; the pointer is valid until the next
 // insert or remove.
 func (t *Table) lookup(name string) (*entry, bool) {
