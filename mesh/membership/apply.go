@@ -87,7 +87,7 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 	}
 	wasLive := isLive(e.State)
 	switch {
-	case u.Addr != e.Addr:
+	case u.Addr != t.addr(e):
 		// A new address is believed when the old owner is gone, or when the
 		// claim outranks the old one (a restarted node refutes with a
 		// higher incarnation). Otherwise two live nodes share a name.
@@ -98,7 +98,7 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 		return Ignored
 	}
 	metaChanged := u.MetaVer != e.MetaVersion || !maps.Equal(u.Meta, e.Meta)
-	addrChanged := u.Addr != e.Addr
+	addrChanged := u.Addr != t.addr(e)
 	t.change(e, func(m *Member) {
 		if m.State != StateAlive {
 			m.Since = now
@@ -124,7 +124,7 @@ func (t *Table) applySelf(u Update, leaving bool) Outcome {
 	}
 	switch u.State {
 	case StateAlive:
-		if u.Inc == s.Incarnation && u.Addr == s.Addr && u.MetaVer == s.MetaVersion {
+		if u.Inc == s.Incarnation && u.Addr == t.addr(s) && u.MetaVer == s.MetaVersion {
 			return Ignored // our own announcement coming back
 		}
 	case StateLeft, StateDead:
@@ -142,7 +142,7 @@ func (t *Table) Refute(inc uint64) Member {
 			m.Incarnation = inc + 1
 		}
 	})
-	return t.self().member()
+	return t.member(t.self())
 }
 
 // SetSelf updates this node's metadata (raising its incarnation so the
@@ -153,7 +153,7 @@ func (t *Table) SetSelfMeta(meta map[string]string) Member {
 		m.MetaVersion++
 		m.Incarnation++
 	})
-	return t.self().member()
+	return t.member(t.self())
 }
 
 // SetSelfState marks this node left (on Leave) and raises its incarnation.
@@ -162,5 +162,5 @@ func (t *Table) SetSelfLeft(now time.Time) Member {
 		m.State, m.Since = StateLeft, now
 		m.Incarnation++
 	})
-	return t.self().member()
+	return t.member(t.self())
 }

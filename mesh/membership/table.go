@@ -32,24 +32,72 @@ const (
 	AddrConflict                // another live member claims this name at another address
 )
 
-// entry is a member as the table stores it: by value in one slice, with
-// Since as Unix nanoseconds. At thousands of members per node and thousands
-// of nodes per process (the simulator) the table is most of the memory, and
-// one slice instead of one object per member also spares the garbage
-// collector millions of small objects.
+// entry is a member as the table stores it: by value in one slice, the
+// address as raw bytes, Since as Unix nanoseconds. At thousands of members
+// per node and thousands of nodes per process (the simulator) the table is
+// most of the memory: this is 72 bytes a member where a Member is 120, and
+// one slice instead of one object per member spares the garbage collector
+// millions of small objects.
 type entry struct {
 	Name        string
-	Addr        netip.AddrPort
 	Meta        map[string]string
 	Incarnation uint64
 	MetaVersion uint64
-	since       int64  // Member.Since, Unix nanoseconds (0: zero time)
-	hash        uint64 // contribution to the digest (0 when not live)
+	since       int64    // Member.Since, Unix nanoseconds (0: zero time)
+	ip          [16]byte // the first 4 for IPv4
+	port        uint16
+	fam         uint8 // famNone, fam4, fam6 or famZoned (address in Table.zoned)
 	State       State
 }
 
-func (e *entry) member() Member {
-	m := Member{Name: e.Name, Addr: e.Addr, Meta: e.Meta, State: e.State,
+const (
+	famNone  uint8 = iota // no address
+	fam4                  // IPv4 in ip[:4]
+	fam6                  // IPv6 (or IPv4-mapped) in ip
+	famZoned              // IPv6 with a zone: the whole address is in Table.zoned
+)
+
+// addr is e's address.
+func (t *Table) addr(e *entry) netip.AddrPort {
+	switch e.fam {
+	case fam4:
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(e.ip[:4])), e.port)
+	case fam6:
+		return netip.AddrPortFrom(netip.AddrFrom16(e.ip), e.port)
+	case famZoned:
+		return t.zoned[e.Name]
+	}
+	return netip.AddrPort{}
+}
+
+// setAddr stores a as e's address. Zones are rare (link-local addresses
+// given by hand; the wire format carries none), so they live aside.
+func (t *Table) setAddr(e *entry, a netip.AddrPort) {
+	if e.fam == famZoned {
+		delete(t.zoned, e.Name)
+	}
+	e.ip, e.port = [16]byte{}, a.Port()
+	switch ip := a.Addr(); {
+	case !a.IsValid():
+		e.fam, e.port = famNone, 0
+	case ip.Zone() != "":
+		if t.zoned == nil {
+			t.zoned = make(map[string]netip.AddrPort)
+		}
+		t.zoned[e.Name] = a
+		e.fam = famZoned
+	case ip.Is4():
+		b := ip.As4()
+		copy(e.ip[:], b[:])
+		e.fam = fam4
+	default:
+		e.ip = ip.As16()
+		e.fam = fam6
+	}
+}
+
+func (t *Table) member(e *entry) Member {
+	m := Member{Name: e.Name, Addr: t.addr(e), Meta: e.Meta, State: e.State,
 		Incarnation: e.Incarnation, MetaVersion: e.MetaVersion}
 	if e.since != 0 {
 		m.Since = time.Unix(0, e.since).UTC()
@@ -57,9 +105,10 @@ func (e *entry) member() Member {
 	return m
 }
 
-func (e *entry) set(m *Member) {
-	e.Name, e.Addr, e.Meta, e.State = m.Name, m.Addr, m.Meta, m.State
+func (t *Table) set(e *entry, m *Member) {
+	e.Name, e.Meta, e.State = m.Name, m.Meta, m.State
 	e.Incarnation, e.MetaVersion = m.Incarnation, m.MetaVersion
+	t.setAddr(e, m.Addr)
 	e.since = 0
 	if !m.Since.IsZero() {
 		e.since = m.Since.UnixNano()
@@ -71,6 +120,7 @@ func (e *entry) set(m *Member) {
 type Table struct {
 	byName  map[string]int32 // index into list
 	list    []entry
+	zoned   map[string]netip.AddrPort // addresses with a zone, by name (see setAddr)
 	buckets [Buckets]uint64
 	live    int
 	liveSum uint64 // XOR of NameHash over live members
@@ -143,14 +193,12 @@ func BucketOf(name string) int { return int(NameHash(name) % Buckets) }
 
 func isLive(s State) bool { return s == StateAlive || s == StateSuspect }
 
-// contribution is what a member adds to its bucket: name, incarnation and
-// metadata version of live members. Suspicion is left out on purpose: it is
-// transient and refuted by gossip, so digests should not diverge over it.
-func contribution(e *entry) uint64 {
-	if !isLive(e.State) {
-		return 0
-	}
-	return mix(NameHash(e.Name) ^ mix(e.Incarnation+0x9e3779b97f4a7c15) ^ mix(e.MetaVersion^0x5851f42d4c957f2d))
+// contribution is what a live member adds to its bucket: name, incarnation
+// and metadata version (nh is NameHash of the name). Suspicion is left out
+// on purpose: it is transient and refuted by gossip, so digests should not
+// diverge over it. Members that are not live add nothing.
+func contribution(nh uint64, e *entry) uint64 {
+	return mix(nh ^ mix(e.Incarnation+0x9e3779b97f4a7c15) ^ mix(e.MetaVersion^0x5851f42d4c957f2d))
 }
 
 func (t *Table) insert(m Member) *entry {
@@ -161,29 +209,30 @@ func (t *Table) insert(m Member) *entry {
 	t.byName[m.Name] = int32(len(t.list))
 	t.list = append(t.list, entry{})
 	e := &t.list[len(t.list)-1]
-	e.set(&m)
+	t.set(e, &m)
 	t.account(e, +1)
 	return e
 }
 
 // account adds (+1) or removes (-1) e's share of the digest and live set.
+// The share is recomputed, not stored: removal runs before e changes, so it
+// sees the fields the share was added with (8 bytes less per entry).
 func (t *Table) account(e *entry, sign int) {
-	if sign > 0 {
-		e.hash = contribution(e)
+	if !isLive(e.State) {
+		return
 	}
-	t.buckets[BucketOf(e.Name)] ^= e.hash
-	if isLive(e.State) {
-		t.liveSum ^= NameHash(e.Name)
-		t.live += sign
-	}
+	nh := NameHash(e.Name)
+	t.buckets[nh%Buckets] ^= contribution(nh, e)
+	t.liveSum ^= nh
+	t.live += sign
 }
 
 // change applies fn to e, keeping digest and live set in step.
 func (t *Table) change(e *entry, fn func(m *Member)) {
 	t.account(e, -1)
-	m := e.member()
+	m := t.member(e)
 	fn(&m)
-	e.set(&m)
+	t.set(e, &m)
 	t.account(e, +1)
 }
 
@@ -192,6 +241,9 @@ func (t *Table) remove(i int) {
 	e := &t.list[i]
 	t.account(e, -1)
 	delete(t.byName, e.Name)
+	if e.fam == famZoned {
+		delete(t.zoned, e.Name)
+	}
 	last := len(t.list) - 1
 	if i != last {
 		t.list[i] = t.list[last]
@@ -202,7 +254,7 @@ func (t *Table) remove(i int) {
 }
 
 func (t *Table) emit(typ EventType, e *entry, now time.Time) {
-	t.events = append(t.events, Event{Type: typ, Member: e.member().Clone(), At: now})
+	t.events = append(t.events, Event{Type: typ, Member: t.member(e).Clone(), At: now})
 }
 
 // TakeEvents returns and clears the events produced since the last call.
@@ -213,7 +265,7 @@ func (t *Table) TakeEvents() []Event {
 }
 
 // Self returns this node's entry.
-func (t *Table) Self() Member { return t.self().member() }
+func (t *Table) Self() Member { return t.member(t.self()) }
 
 // Get returns the member called name.
 func (t *Table) Get(name string) (Member, bool) {
@@ -221,7 +273,7 @@ func (t *Table) Get(name string) (Member, bool) {
 	if !ok {
 		return Member{}, false
 	}
-	return e.member(), true
+	return t.member(e), true
 }
 
 // Len is the number of entries, tombstones included.
@@ -253,7 +305,7 @@ func (t *Table) BucketHashes() []uint64 {
 // deterministic for a given history).
 func (t *Table) Each(fn func(m *Member)) {
 	for i := range t.list {
-		m := t.list[i].member()
+		m := t.member(&t.list[i])
 		fn(&m)
 	}
 }
@@ -263,7 +315,7 @@ func (t *Table) InBuckets(want *[Buckets]bool) []Member {
 	var out []Member
 	for i := range t.list {
 		if e := &t.list[i]; want[BucketOf(e.Name)] {
-			out = append(out, e.member())
+			out = append(out, t.member(e))
 		}
 	}
 	return out
@@ -273,7 +325,7 @@ func (t *Table) InBuckets(want *[Buckets]bool) []Member {
 func (t *Table) Members() []Member {
 	out := make([]Member, len(t.list))
 	for i := range t.list {
-		out[i] = t.list[i].member().Clone()
+		out[i] = t.member(&t.list[i]).Clone()
 	}
 	return out
 }
@@ -301,7 +353,7 @@ func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 			if i == 0 {
 				continue // self
 			}
-			if m := t.list[i].member(); ok(&m) {
+			if m := t.member(&t.list[i]); ok(&m) {
 				out = append(out, m)
 				if len(out) == k {
 					break
@@ -320,7 +372,7 @@ func (t *Table) Random(rng Rand, k int, ok func(m *Member) bool) []Member {
 		if i == 0 {
 			continue // self
 		}
-		if m := t.list[i].member(); ok(&m) {
+		if m := t.member(&t.list[i]); ok(&m) {
 			out = append(out, m)
 		}
 	}

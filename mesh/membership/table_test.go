@@ -1,6 +1,7 @@
 package membership
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -131,5 +132,44 @@ func TestReap(t *testing.T) {
 	}
 	if n := tb.Reap(t0.Add(2*time.Minute), 2*time.Minute); n != 1 || tb.Len() != 1 {
 		t.Fatal("tombstone not reaped")
+	}
+}
+
+// Addresses come back from the table exactly as they went in: IPv4, IPv6,
+// IPv4-mapped IPv6 and IPv6 with a zone (kept aside), through changes and
+// removals.
+func TestAddressesRoundTrip(t *testing.T) {
+	addrs := []string{"10.0.0.2:7946", "[2001:db8::1]:7946", "[::ffff:10.0.0.3]:7946", "[fe80::1%eth0]:7946", "[fe80::2%lo]:1"}
+	tb := New(Member{Name: "self", Addr: netip.MustParseAddrPort("[fe80::9%eth1]:7946")}, t0)
+	for i, a := range addrs {
+		tb.Apply(t0, Update{Name: fmt.Sprintf("m%d", i), Addr: netip.MustParseAddrPort(a), Inc: 1, State: StateAlive}, false)
+	}
+	check := func(when string) {
+		t.Helper()
+		if got := tb.Self().Addr.String(); got != "[fe80::9%eth1]:7946" {
+			t.Errorf("%s: self at %s", when, got)
+		}
+		for i, a := range addrs {
+			m, ok := tb.Get(fmt.Sprintf("m%d", i))
+			if ok && m.Addr != netip.MustParseAddrPort(a) {
+				t.Errorf("%s: m%d at %s, want %s", when, i, m.Addr, a)
+			}
+		}
+	}
+	check("after insert")
+	// m3 moves from a zoned address to a plain one, m1 to a zoned one.
+	tb.Apply(t0, Update{Name: "m3", Addr: netip.MustParseAddrPort("10.0.0.4:1"), Inc: 2, State: StateAlive}, false)
+	tb.Apply(t0, Update{Name: "m1", Addr: netip.MustParseAddrPort("[fe80::5%eth2]:2"), Inc: 2, State: StateAlive}, false)
+	addrs[3], addrs[1] = "10.0.0.4:1", "[fe80::5%eth2]:2"
+	check("after moves")
+	// Removing m0 moves the last entry into its place.
+	tb.Apply(t0, Update{Name: "m0", Inc: 1, State: StateDead}, false)
+	tb.Reap(t0.Add(time.Hour), time.Minute)
+	if _, ok := tb.Get("m0"); ok {
+		t.Fatal("m0 not reaped")
+	}
+	check("after a removal")
+	if len(tb.zoned) != 3 { // self, m1, m4
+		t.Errorf("%d zoned addresses kept, want 3", len(tb.zoned))
 	}
 }
