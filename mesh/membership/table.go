@@ -118,7 +118,7 @@ func (t *Table) set(e *entry, m *Member) {
 // Table is the member table. Not safe for concurrent use. list[0] is this
 // node: it is inserted first and never removed.
 type Table struct {
-	byName  map[string]int32 // index into list
+	index   nameIndex // name -> position in list
 	list    []entry
 	zoned   map[string]netip.AddrPort // addresses with a zone, by name (see setAddr)
 	buckets [Buckets]uint64
@@ -129,7 +129,7 @@ type Table struct {
 
 // New returns a table holding only self, alive.
 func New(self Member, now time.Time) *Table {
-	t := &Table{byName: make(map[string]int32)}
+	t := &Table{}
 	self.State = StateAlive
 	self.Since = now
 	t.insert(self)
@@ -149,19 +149,13 @@ func (t *Table) Grow(n int) {
 		copy(list, t.list)
 		t.list = list
 	}
-	if len(t.byName) <= 1 { // a map cannot grow in place: size it while it is tiny
-		byName := make(map[string]int32, len(t.list)+n)
-		for k, v := range t.byName {
-			byName[k] = v
-		}
-		t.byName = byName
-	}
+	t.index.reserve(t.list, len(t.list)+n)
 }
 
 // lookup returns the entry of name; the pointer is valid until the next
 // insert or remove.
 func (t *Table) lookup(name string) (*entry, bool) {
-	i, ok := t.byName[name]
+	i, ok := t.index.get(t.list, name)
 	if !ok {
 		return nil, false
 	}
@@ -206,10 +200,10 @@ func (t *Table) insert(m Member) *entry {
 	// instead of one per table matters when thousands of nodes share a
 	// process (the simulator, the benchmark).
 	m.Name = unique.Make(m.Name).Value()
-	t.byName[m.Name] = int32(len(t.list))
 	t.list = append(t.list, entry{})
 	e := &t.list[len(t.list)-1]
 	t.set(e, &m)
+	t.index.put(t.list, m.Name, int32(len(t.list)-1))
 	t.account(e, +1)
 	return e
 }
@@ -240,14 +234,14 @@ func (t *Table) change(e *entry, fn func(m *Member)) {
 func (t *Table) remove(i int) {
 	e := &t.list[i]
 	t.account(e, -1)
-	delete(t.byName, e.Name)
+	t.index.del(t.list, e.Name)
 	if e.fam == famZoned {
 		delete(t.zoned, e.Name)
 	}
 	last := len(t.list) - 1
 	if i != last {
 		t.list[i] = t.list[last]
-		t.byName[t.list[i].Name] = int32(i)
+		t.index.move(t.list, t.list[i].Name, int32(i))
 	}
 	t.list[last] = entry{}
 	t.list = t.list[:last]
