@@ -30,6 +30,10 @@ type Members interface {
 	Probeable(dst []string) []string
 	// Lookup says whether name is still probeable, and where.
 	Lookup(name string) (Target, bool)
+	// Helper says whether name may relay an indirect probe: alive and not
+	// suspected (as memberlist picks them). A suspect helper is likely
+	// dead too: its missing nack would count against our local health.
+	Helper(name string) (Target, bool)
 	// Size is the number of live members, self included.
 	Size() int
 }
@@ -224,7 +228,7 @@ func (d *Detector) goIndirect(p *probe, m Members) {
 		if c == p.target.Name || hasTarget(helpers, c) {
 			continue
 		}
-		if h, ok := m.Lookup(c); ok {
+		if h, ok := m.Helper(c); ok {
 			helpers = append(helpers, h)
 		}
 	}
@@ -245,19 +249,24 @@ func hasTarget(ts []Target, name string) bool {
 	return false
 }
 
-// finish closes a probe that got no ack: Lifeguard charges local health one
-// point, or one per helper that did not even send a nack (then the fault is
-// more likely ours than the target's).
+// finish closes a probe that got no ack. Lifeguard charges local health
+// one point per helper that did not even send a nack (then the fault is
+// more likely ours than the target's), and nothing when every helper
+// answered: they vouch that we can talk, so the target is the one at fault.
+// Without helpers, a failed probe costs one point. (memberlist's rule; a
+// point per failed probe whatever the nacks stretched this node's probe
+// interval while several members were down, and so slowed their detection.)
 func (d *Detector) finish(p *probe, now time.Time) {
 	if p.acked || d.cur != p {
 		return
 	}
 	p.acked = true // closed
 	d.ProbesFailed++
-	if p.expectedNacks > 0 && p.nacks < p.expectedNacks {
-		d.adjustAwareness(p.expectedNacks - p.nacks)
-	} else {
+	switch {
+	case p.expectedNacks == 0:
 		d.adjustAwareness(1)
+	case p.nacks < p.expectedNacks:
+		d.adjustAwareness(p.expectedNacks - p.nacks)
 	}
 	d.emit(Action{Kind: Suspect, Target: p.target})
 }

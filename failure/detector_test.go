@@ -23,7 +23,8 @@ func (f fakeMembers) Lookup(name string) (Target, bool) {
 	}
 	return Target{}, false
 }
-func (f fakeMembers) Size() int { return len(f) + 1 }
+func (f fakeMembers) Helper(name string) (Target, bool) { return f.Lookup(name) }
+func (f fakeMembers) Size() int                         { return len(f) + 1 }
 
 func members(n int) fakeMembers {
 	var f fakeMembers
@@ -144,6 +145,48 @@ func TestProbeFailureAndLocalHealth(t *testing.T) {
 	// The next probe period is stretched by the multiplier.
 	if dl := d.Deadline(); dl.Sub(t0.Add(time.Second)) != 3*500*time.Millisecond {
 		t.Fatalf("next deadline %v after the period, want the 1.5s stretched timeout", dl.Sub(t0.Add(time.Second)))
+	}
+}
+
+// helperMembers are fakeMembers where some members may not help (suspected).
+type helperMembers struct {
+	fakeMembers
+	notHelper map[string]bool
+}
+
+func (h helperMembers) Helper(name string) (Target, bool) {
+	if h.notHelper[name] {
+		return Target{}, false
+	}
+	return h.fakeMembers.Lookup(name)
+}
+
+// Indirect probes go only through members that may help (alive, not
+// suspected), and a failed probe whose every helper sent a nack costs no
+// local health: the helpers vouch that this node can talk.
+func TestHelpersAndNackedFailure(t *testing.T) {
+	for seed := int64(1); seed <= 10; seed++ {
+		d := New(cfg(), rand.New(rand.NewSource(seed)))
+		m := helperMembers{members(8), map[string]bool{"b": true, "c": true, "d": true}}
+		d.Tick(t0, m)
+		d.Actions()
+		d.Tick(t0.Add(500*time.Millisecond), m)
+		acts := d.Actions()
+		if len(acts) != 1 || acts[0].Kind != SendPingReq {
+			t.Fatalf("seed %d: at the timeout: %+v", seed, acts)
+		}
+		for _, h := range acts[0].Helpers {
+			if m.notHelper[h.Name] {
+				t.Fatalf("seed %d: %s, which may not help, was asked to", seed, h.Name)
+			}
+		}
+		for range acts[0].Helpers {
+			d.HandleNack(acts[0].Seq)
+		}
+		d.Tick(t0.Add(time.Second), m)
+		if got := d.Multiplier(); got != 1 {
+			t.Fatalf("seed %d: multiplier %d after a failed probe every helper nacked, want 1", seed, got)
+		}
 	}
 }
 

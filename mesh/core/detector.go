@@ -25,6 +25,14 @@ func (n *Node) Lookup(name string) (failure.Target, bool) {
 	return failure.Target{Name: m.Name, Addr: m.Addr}, true
 }
 
+func (n *Node) Helper(name string) (failure.Target, bool) {
+	m, ok := n.table.Get(name)
+	if !ok || name == n.cfg.Name || m.State != membership.StateAlive {
+		return failure.Target{}, false
+	}
+	return failure.Target{Name: m.Name, Addr: m.Addr}, true
+}
+
 // probeable says whether the failure detector probes a member in state s.
 func probeable(s membership.State) bool {
 	return s == membership.StateAlive || s == membership.StateSuspect
