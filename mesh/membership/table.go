@@ -35,7 +35,7 @@ const (
 // entry is a member as the table stores it: by value in one slice, the
 // address as raw bytes, Since as Unix nanoseconds. At thousands of members
 // per node and thousands of nodes per process (the simulator) the table is
-// most of the memory: this is 72 bytes a member where a Member is 120, and
+// most of the memory: this is 72 bytes a member where a Member is 104, and
 // one slice instead of one object per member spares the garbage collector
 // millions of small objects.
 type entry struct {
