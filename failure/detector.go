@@ -299,7 +299,16 @@ func (d *Detector) Relay(now time.Time, origSeq uint32, requester netip.AddrPort
 		return // bounded: a flood of ping-reqs cannot grow memory
 	}
 	seq := d.nextSeq()
-	r := &relay{origSeq: origSeq, requester: requester, deadline: now.Add(d.cfg.ProbeTimeout)}
+	// The nack must reach the requester before its probe period ends: it
+	// asked at ProbeTimeout into a period of ProbeInterval, so waiting a
+	// whole ProbeTimeout here (the LAN default is half the interval) makes
+	// every nack arrive just too late. The requester then counts each
+	// helper as silent and raises its local health multiplier for a probe
+	// that failed only because the target is dead, which stretched probe
+	// intervals all over the cluster when several members died at once.
+	// Lifeguard's intermediaries nack at 80% of the probe timeout.
+	wait := d.cfg.ProbeTimeout * 8 / 10
+	r := &relay{origSeq: origSeq, requester: requester, deadline: now.Add(wait)}
 	d.relays[seq] = r
 	heap.Push(&d.timers, timer{at: r.deadline, relaySeq: seq})
 	d.emit(Action{Kind: SendPing, Seq: seq, Target: target})

@@ -190,6 +190,61 @@ func TestHelpersAndNackedFailure(t *testing.T) {
 	}
 }
 
+// A helper's nack reaches the requester before the requester's probe
+// period ends, so probing a dead member through live helpers costs the
+// requester no local health: a helper asked at ProbeTimeout waits 80% of
+// ProbeTimeout, not a whole one (which made every nack arrive just late).
+func TestHelperNacksArriveInTime(t *testing.T) {
+	req := New(cfg(), rand.New(rand.NewSource(4)))
+	m := members(4)
+	helpers := map[string]*Detector{}
+	for _, x := range m {
+		helpers[x.Name] = New(cfg(), rand.New(rand.NewSource(5)))
+	}
+	const lat = 2 * time.Millisecond
+	now := t0
+	req.Tick(now, m)
+	ping := req.Actions()[0]
+	now = now.Add(cfg().ProbeTimeout)
+	req.Tick(now, m)
+	preq := req.Actions()[0]
+	if preq.Kind != SendPingReq {
+		t.Fatalf("no ping-req at the timeout: %+v", preq)
+	}
+	// Each helper gets the request after lat, pings the dead target and
+	// nacks at its deadline; the nacks arrive lat later.
+	var nackAt []time.Time
+	for _, h := range preq.Helpers {
+		hd := helpers[h.Name]
+		at := now.Add(lat)
+		hd.Relay(at, preq.Seq, netip.MustParseAddrPort("10.0.0.99:1"), ping.Target)
+		hd.Actions()
+		for step := at; step.Before(t0.Add(2 * time.Second)); step = step.Add(10 * time.Millisecond) {
+			hd.Tick(step, m)
+			for _, a := range hd.Actions() {
+				if a.Kind == SendNack {
+					nackAt = append(nackAt, step.Add(lat))
+				}
+			}
+		}
+	}
+	end := t0.Add(cfg().ProbeInterval)
+	for _, at := range nackAt {
+		if !at.Before(end) {
+			t.Fatalf("a nack arrives at %v, after the requester's period ends at %v", at.Sub(t0), end.Sub(t0))
+		}
+		req.Tick(at, m)
+		req.HandleNack(preq.Seq)
+	}
+	if len(nackAt) != len(preq.Helpers) {
+		t.Fatalf("%d nacks from %d helpers", len(nackAt), len(preq.Helpers))
+	}
+	req.Tick(end, m)
+	if got := req.Multiplier(); got != 1 {
+		t.Fatalf("multiplier %d after a dead target every helper nacked in time, want 1", got)
+	}
+}
+
 // The suspicion timeout starts at its maximum and shrinks with independent
 // confirmations, never below the minimum; the accuser does not count.
 func TestSuspicionShrinks(t *testing.T) {
