@@ -147,3 +147,46 @@ func TestAntiEntropyAnswerIsCapped(t *testing.T) {
 		t.Errorf("join transfer carried %d entries, want all %d", entries, members+2)
 	}
 }
+
+// A dead verdict from a member this node holds alive is an ordinary failure
+// and is taken at its word; one from a declarer held dead or unknown (made
+// across a partition that has healed) only raises a suspicion here.
+func TestDeadVerdictDependsOnDeclarer(t *testing.T) {
+	now := coretest.Epoch
+	n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
+		Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, _ := wire.NewCodec("f", nil, nil)
+	enc := wire.NewEncoder()
+	from := netip.MustParseAddrPort("10.0.0.9:7946")
+	step := func(msgs ...wire.Msg) {
+		var payload []byte
+		for _, m := range msgs {
+			payload = enc.Append(payload, m)
+		}
+		pkt, _ := codec.Frame(nil, payload, now)
+		n.Step(now, from, pkt)
+	}
+	for i, name := range []string{"b", "c", "d", "x"} {
+		step(wire.Entry{Name: name, Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 1, byte(i + 1)}), 7946), Inc: 1})
+	}
+	step(wire.Dead{Name: "x", Inc: 1, From: "b"}) // x is dead here now, so it declares across a partition
+	step(wire.Dead{Name: "c", Inc: 1, From: "b"}, wire.Dead{Name: "d", Inc: 1, From: "x"})
+	state := func(name string) membership.State {
+		for _, m := range n.Members() {
+			if m.Name == name {
+				return m.State
+			}
+		}
+		t.Fatalf("%s unknown", name)
+		return 0
+	}
+	if s := state("c"); s != membership.StateDead {
+		t.Errorf("c declared dead by b (held alive) is %v here, want dead", s)
+	}
+	if s := state("d"); s != membership.StateSuspect {
+		t.Errorf("d declared dead by x (held dead) is %v here, want suspect", s)
+	}
+}

@@ -59,7 +59,7 @@ func (n *Node) handle(m wire.Msg) {
 	case wire.Suspect:
 		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: membership.StateSuspect, From: m.From}, true)
 	case wire.Dead:
-		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: n.hearsayDead(m.Name), From: m.From}, true)
+		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: n.hearsayDead(m.Name, m.From), From: m.From}, true)
 	case wire.Left:
 		n.apply(membership.Update{Name: m.Name, Inc: m.Inc, State: membership.StateLeft, From: m.Name}, true)
 	case wire.Digest:
@@ -116,16 +116,25 @@ func (n *Node) handleJoinReq(m wire.JoinReq) {
 }
 
 // hearsayDead is the state a "dead" verdict from another node is merged
-// as. A member we still hold alive is only suspected: it gets its chance to
-// refute before anyone here calls it dead. After a partition heals, the dead
-// verdicts of the other side arrive about members that are alive and
-// reachable; taken at their word they would flap every such member through
-// a false failure. A member we already suspect has had that chance.
-func (n *Node) hearsayDead(name string) membership.State {
-	if m, ok := n.table.Get(name); ok && m.State == membership.StateAlive && name != n.cfg.Name {
-		return membership.StateSuspect
+// as. After a partition heals, the dead verdicts of the other side arrive
+// about members that are alive and reachable; taken at their word they
+// would flap every such member through a false failure. Such a verdict
+// comes from a declarer this node holds dead (or does not know): it was
+// made across the partition, and the member it condemns only gets a
+// suspicion here, with its chance to refute. A verdict from a member this
+// node holds alive is an ordinary failure and is taken as memberlist takes
+// it: merging it as a suspicion too made a survivor that heard the verdict
+// before the suspicion wait for its own suspicion timer, which starts at
+// its maximum (the last survivors knew 2-3 s late at 128 members).
+func (n *Node) hearsayDead(name, from string) membership.State {
+	m, ok := n.table.Get(name)
+	if !ok || m.State != membership.StateAlive || name == n.cfg.Name {
+		return membership.StateDead
 	}
-	return membership.StateDead
+	if d, ok := n.table.Get(from); ok && probeable(d.State) {
+		return membership.StateDead
+	}
+	return membership.StateSuspect
 }
 
 // applyEntry merges an entry of a state transfer. A remote "dead" verdict
