@@ -84,25 +84,9 @@ func TestLateJoinerCrashIsDetected(t *testing.T) {
 // not capped: the joiner needs everything.
 func TestAntiEntropyAnswerIsCapped(t *testing.T) {
 	now := coretest.Epoch
-	n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
-		Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, _ := wire.NewCodec("f", nil, nil)
-	enc := wire.NewEncoder()
+	n, codec := newLoneNode(t), loneCodec()
+	step := stepper(t, n, codec)
 	seed := netip.MustParseAddrPort("10.9.0.1:7946")
-	step := func(from netip.AddrPort, msgs ...wire.Msg) {
-		var payload []byte
-		for _, m := range msgs {
-			payload = enc.Append(payload, m)
-		}
-		pkt, err := codec.Frame(nil, payload, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.Step(now, from, pkt)
-	}
 	const members = 2000
 	for i := 0; i < members; i += 20 {
 		var batch []wire.Msg
@@ -152,23 +136,10 @@ func TestAntiEntropyAnswerIsCapped(t *testing.T) {
 // and is taken at its word; one from a declarer held dead or unknown (made
 // across a partition that has healed) only raises a suspicion here.
 func TestDeadVerdictDependsOnDeclarer(t *testing.T) {
-	now := coretest.Epoch
-	n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
-		Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, _ := wire.NewCodec("f", nil, nil)
-	enc := wire.NewEncoder()
+	n := newLoneNode(t)
+	peer := stepper(t, n, loneCodec())
 	from := netip.MustParseAddrPort("10.0.0.9:7946")
-	step := func(msgs ...wire.Msg) {
-		var payload []byte
-		for _, m := range msgs {
-			payload = enc.Append(payload, m)
-		}
-		pkt, _ := codec.Frame(nil, payload, now)
-		n.Step(now, from, pkt)
-	}
+	step := func(msgs ...wire.Msg) { peer(from, msgs...) }
 	for i, name := range []string{"b", "c", "d", "x"} {
 		step(wire.Entry{Name: name, Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 1, byte(i + 1)}), 7946), Inc: 1})
 	}
@@ -188,5 +159,41 @@ func TestDeadVerdictDependsOnDeclarer(t *testing.T) {
 	}
 	if s := state("d"); s != membership.StateSuspect {
 		t.Errorf("d declared dead by x (held dead) is %v here, want suspect", s)
+	}
+}
+
+// loneCodec frames packets for cluster "f", the cluster of newLoneNode.
+func loneCodec() *wire.Codec {
+	c, _ := wire.NewCodec("f", nil, nil)
+	return c
+}
+
+// newLoneNode is node "a" of cluster "f" at 10.0.0.1 with LAN timings,
+// for tests that feed one node hand-made packets.
+func newLoneNode(tb testing.TB) *core.Node {
+	tb.Helper()
+	n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
+		Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, coretest.Epoch)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// stepper returns a function that frames msgs as one packet from an address
+// and hands it to n at the epoch.
+func stepper(tb testing.TB, n *core.Node, codec *wire.Codec) func(from netip.AddrPort, msgs ...wire.Msg) {
+	enc := wire.NewEncoder()
+	return func(from netip.AddrPort, msgs ...wire.Msg) {
+		tb.Helper()
+		var payload []byte
+		for _, m := range msgs {
+			payload = enc.Append(payload, m)
+		}
+		pkt, err := codec.Frame(nil, payload, coretest.Epoch)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n.Step(coretest.Epoch, from, pkt)
 	}
 }

@@ -1,11 +1,9 @@
 package core_test
 
 import (
-	"math/rand"
 	"net/netip"
 	"testing"
 
-	"github.com/meshd/meshd/mesh/core"
 	"github.com/meshd/meshd/mesh/internal/coretest"
 	"github.com/meshd/meshd/mesh/wire"
 )
@@ -26,13 +24,8 @@ func FuzzStep(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		now := coretest.Epoch
-		n, err := core.New(core.Config{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Cluster: "f",
-			Params: coretest.LANParams(), Rand: rand.New(rand.NewSource(1))}, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		codec, _ := wire.NewCodec("f", nil, nil)
-		pkt, _ := codec.Frame(nil, payload, now)
+		n := newLoneNode(t)
+		pkt, _ := loneCodec().Frame(nil, payload, now)
 		from := netip.MustParseAddrPort("10.0.0.9:7946")
 		n.Step(now, from, pkt)
 		n.Step(now, from, payload)
