@@ -8,6 +8,7 @@ import (
 
 // Config holds the timing knobs (see mesh.Config for units and defaults).
 type Config struct {
+	Self                    string // this node's name: its place on the probe ring
 	ProbeInterval           time.Duration
 	ProbeTimeout            time.Duration
 	IndirectChecks          int
@@ -82,8 +83,9 @@ type Detector struct {
 	cfg       Config
 	rng       Rand
 	seq       uint32
-	order     []string // this round's probe order, by name: addresses are looked up when used
-	next      int
+	ring      probeRing // probe targets by name: addresses are looked up when used
+	window    int64     // probe window of the last probe started
+	rebuildAt int64     // window at which the ring is read afresh from the table
 	cur       *probe
 	nextProbe time.Time
 	awareness int
@@ -169,7 +171,7 @@ func (d *Detector) startProbe(now time.Time, m Members) {
 	mult := time.Duration(d.Multiplier())
 	d.nextProbe = now.Add(d.cfg.ProbeInterval * mult)
 	d.cur = nil
-	t, ok := d.pick(m)
+	t, ok := d.pick(now, m)
 	if !ok {
 		return
 	}
@@ -181,51 +183,56 @@ func (d *Detector) startProbe(now time.Time, m Members) {
 	d.emit(Action{Kind: SendPing, Seq: p.seq, Target: t})
 }
 
-// pick returns the next member in round-robin order, reshuffling the list
-// at the end of each round so that new members get probed and the order is
-// not predictable.
-func (d *Detector) pick(m Members) (Target, bool) {
-	for attempt := 0; attempt < 2; attempt++ {
-		for d.next < len(d.order) {
-			name := d.order[d.next]
-			d.next++
-			if cur, ok := m.Lookup(name); ok {
-				return cur, true
-			}
-		}
-		d.order = m.Probeable(d.order[:0])
-		d.rng.Shuffle(len(d.order), func(i, j int) { d.order[i], d.order[j] = d.order[j], d.order[i] })
-		d.next = 0
-		if len(d.order) == 0 {
-			return Target{}, false
+// pick returns the member this node probes in the window now falls in
+// (see probeRing). Consecutive probes are at least an interval apart, so
+// they fall in successive windows; a late tick skips one, never repeats.
+func (d *Detector) pick(now time.Time, m Members) (Target, bool) {
+	w := now.UnixNano() / int64(max(d.cfg.ProbeInterval, time.Millisecond))
+	if w <= d.window {
+		w = d.window + 1
+	}
+	d.window = w
+	// Add and Remove keep the ring current; reading it afresh once a cycle
+	// of windows bounds the cost of any change they missed.
+	if !d.ring.built || w >= d.rebuildAt {
+		d.ring.build(m, d.cfg.Self)
+		d.rebuildAt = w + int64(len(d.ring.names))
+	}
+	n := len(d.ring.names)
+	if n < 2 {
+		return Target{}, false
+	}
+	off := int(uint64(w) % uint64(n-1))
+	for k := 0; k < n-1; k++ {
+		name := d.ring.at(d.cfg.Self, 1+(off+k)%(n-1))
+		if t, ok := m.Lookup(name); ok {
+			return t, true
 		}
 	}
 	return Target{}, false
 }
 
 // Add puts a member that just became probeable (new, or back from dead or
-// left) into the current round, at a random place among those not probed yet,
-// as memberlist does. Without it a newcomer waits for the end of every
-// node's round (up to N probe intervals) before anyone probes it, so a node
-// that joins and crashes soon after is detected late.
-func (d *Detector) Add(name string) {
-	d.order = append(d.order, name)
-	last := len(d.order) - 1
-	i := d.next + d.rng.Intn(len(d.order)-d.next)
-	d.order[i], d.order[last] = d.order[last], d.order[i]
-}
+// left) on the probe ring: some node probes it in the next window. Before
+// the ring, a newcomer waited for a place in each node's shuffled round.
+func (d *Detector) Add(name string) { d.ring.add(name) }
+
+// Remove takes a member that is no longer probeable (dead or left) off the
+// ring, so that the nodes' rings stay alike and keep every member covered.
+func (d *Detector) Remove(name string) { d.ring.remove(name) }
 
 func (d *Detector) goIndirect(p *probe, m Members) {
 	p.indirect = true
-	if d.cfg.IndirectChecks <= 0 || len(d.order) < 2 {
+	ring := d.ring.names
+	if d.cfg.IndirectChecks <= 0 || len(ring) < 3 {
 		return
 	}
-	// Helpers are drawn at random from this round's probe list, checked
-	// against the table: no O(N) copy of the members per failed probe.
+	// Helpers are drawn at random from the probe ring, checked against the
+	// table: no O(N) copy of the members per failed probe.
 	var helpers []Target
 	for tries := 0; tries < 4*d.cfg.IndirectChecks && len(helpers) < d.cfg.IndirectChecks; tries++ {
-		c := d.order[d.rng.Intn(len(d.order))]
-		if c == p.target.Name || hasTarget(helpers, c) {
+		c := ring[d.rng.Intn(len(ring))]
+		if c == p.target.Name || c == d.cfg.Self || hasTarget(helpers, c) {
 			continue
 		}
 		if h, ok := m.Helper(c); ok {

@@ -49,68 +49,6 @@ func kinds(as []Action) []ActionKind {
 	return k
 }
 
-// Every member is probed once per round, in an order reshuffled each round.
-func TestRoundRobin(t *testing.T) {
-	d := New(cfg(), rand.New(rand.NewSource(1)))
-	m := members(5)
-	now := t0
-	var rounds [2][]string
-	for r := 0; r < 2; r++ {
-		for i := 0; i < 5; i++ {
-			d.Tick(now, m)
-			for _, a := range d.Actions() {
-				if a.Kind == SendPing {
-					rounds[r] = append(rounds[r], a.Target.Name)
-					d.HandleAck(now, a.Seq)
-				}
-			}
-			now = now.Add(time.Second)
-		}
-	}
-	for r, names := range rounds {
-		seen := map[string]bool{}
-		for _, n := range names {
-			seen[n] = true
-		}
-		if len(seen) != 5 {
-			t.Fatalf("round %d probed %v, want each of 5 members once", r, names)
-		}
-	}
-}
-
-// A member added mid-round is probed within that round, not after it, and
-// the members already in the round are still probed once each.
-func TestAddJoinsCurrentRound(t *testing.T) {
-	for seed := int64(1); seed <= 20; seed++ {
-		d := New(cfg(), rand.New(rand.NewSource(seed)))
-		all := members(9)
-		m := all[:8]
-		now := t0
-		var probed []string
-		for i := 0; i < 9; i++ {
-			if i == 3 {
-				m = all
-				d.Add(all[8].Name)
-			}
-			d.Tick(now, m)
-			for _, a := range d.Actions() {
-				if a.Kind == SendPing {
-					probed = append(probed, a.Target.Name)
-					d.HandleAck(now, a.Seq)
-				}
-			}
-			now = now.Add(time.Second)
-		}
-		seen := map[string]int{}
-		for _, n := range probed {
-			seen[n]++
-		}
-		if len(seen) != 9 {
-			t.Fatalf("seed %d: the first 9 probes were %v, want all 9 members once", seed, probed)
-		}
-	}
-}
-
 // No ack: indirect probes at the timeout, suspicion at the end of the period;
 // missing nacks raise the local health multiplier by one each.
 func TestProbeFailureAndLocalHealth(t *testing.T) {

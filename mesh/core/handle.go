@@ -171,8 +171,13 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 	switch outcome {
 	case membership.Applied:
 		m, _ := n.table.Get(u.Name)
-		if probeable(m.State) && prior != membership.PriorLive && m.Name != n.cfg.Name {
-			n.det.Add(m.Name)
+		if m.Name != n.cfg.Name {
+			switch live := probeable(m.State); {
+			case live && prior != membership.PriorLive:
+				n.det.Add(m.Name)
+			case !live && prior == membership.PriorLive:
+				n.det.Remove(m.Name)
+			}
 		}
 		switch m.State {
 		case membership.StateSuspect:
@@ -205,6 +210,15 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 		n.stats.Refutations++
 		n.det.Refuted()
 		n.broadcast(self.Name, aliveOf(self))
+	case membership.StaleSelfClaim:
+		// A suspicion this node refuted is still going round: the nodes
+		// that spread it have not heard the refutation (lost, or sent
+		// while this node's own packets were not getting out). Announce
+		// the current incarnation again, unless it is still queued.
+		if !n.queue.Has(n.cfg.Name) {
+			self, _ := n.table.Get(n.cfg.Name)
+			n.broadcast(self.Name, aliveOf(self))
+		}
 	case membership.AddrConflict:
 		n.drop("name-conflict")
 	}

@@ -98,6 +98,7 @@ func New(cfg Config, now time.Time) (*Node, error) {
 		Name: cfg.Name, Addr: cfg.Addr, Meta: maps.Clone(cfg.Meta),
 	}, now)
 	n.det = failure.New(failure.Config{
+		Self:                    cfg.Name,
 		ProbeInterval:           cfg.ProbeInterval,
 		ProbeTimeout:            cfg.ProbeTimeout,
 		IndirectChecks:          cfg.IndirectChecks,

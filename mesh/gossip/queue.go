@@ -63,6 +63,13 @@ func (q *Queue) put(it *item) {
 	q.levels[it.sent] = append(q.levels[it.sent], it)
 }
 
+// Has says whether an update about key is queued and not yet sent out in
+// full.
+func (q *Queue) Has(key string) bool {
+	_, ok := q.byKey[key]
+	return ok
+}
+
 // Len is the number of queued updates.
 func (q *Queue) Len() int { return q.count }
 

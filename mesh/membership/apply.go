@@ -120,6 +120,10 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 func (t *Table) applySelf(u Update, leaving bool) Outcome {
 	s := t.self()
 	if u.Inc < s.Incarnation {
+		if (u.State == StateSuspect || u.State == StateDead) && !leaving {
+			// Still circulating: the refutation may not have been heard.
+			return StaleSelfClaim
+		}
 		return Ignored
 	}
 	switch u.State {

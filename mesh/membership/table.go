@@ -25,11 +25,12 @@ type Update struct {
 type Outcome uint8
 
 const (
-	Ignored      Outcome = iota // stale or redundant: do not rebroadcast
-	Applied                     // the table changed: rebroadcast
-	Confirmed                   // an already suspected member suspected again (Lifeguard confirmation)
-	SelfConflict                // a claim about this node that it must refute
-	AddrConflict                // another live member claims this name at another address
+	Ignored        Outcome = iota // stale or redundant: do not rebroadcast
+	Applied                       // the table changed: rebroadcast
+	Confirmed                     // an already suspected member suspected again (Lifeguard confirmation)
+	SelfConflict                  // a claim about this node that it must refute
+	AddrConflict                  // another live member claims this name at another address
+	StaleSelfClaim                // a suspicion or verdict about this node that it refuted already
 )
 
 // entry is a member as the table stores it: by value in one slice, the

@@ -80,8 +80,11 @@ func TestSelfConflictAndRefute(t *testing.T) {
 	if s := tb.Refute(0); s.Incarnation != 1 {
 		t.Fatalf("refuted to inc %d, want 1", s.Incarnation)
 	}
-	if got := tb.Apply(t0, Update{Name: "self", Inc: 0, State: StateDead}, false); got != Ignored {
+	if got := tb.Apply(t0, Update{Name: "self", Inc: 0, State: StateDead}, false); got != StaleSelfClaim {
 		t.Fatalf("stale verdict about self: %d", got)
+	}
+	if got := tb.Apply(t0, Update{Name: "self", Inc: 0, State: StateAlive}, false); got != Ignored {
+		t.Fatalf("stale alive about self: %d", got)
 	}
 	tb.SetSelfLeft(t0)
 	if got := tb.Apply(t0, Update{Name: "self", Inc: 2, State: StateLeft}, true); got != Ignored {
