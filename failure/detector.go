@@ -199,12 +199,13 @@ func (d *Detector) pick(now time.Time, m Members) (Target, bool) {
 		d.rebuildAt = w + int64(len(d.ring.names))
 	}
 	n := len(d.ring.names)
-	if n < 2 {
+	self, ok := d.ring.find(d.cfg.Self)
+	if n < 2 || !ok {
 		return Target{}, false
 	}
 	off := int(uint64(w) % uint64(n-1))
 	for k := 0; k < n-1; k++ {
-		name := d.ring.at(d.cfg.Self, 1+(off+k)%(n-1))
+		name := d.ring.at(self, 1+(off+k)%(n-1))
 		if t, ok := m.Lookup(name); ok {
 			return t, true
 		}

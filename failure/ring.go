@@ -34,17 +34,6 @@ func ringKey(name string) uint64 {
 	return h
 }
 
-func ringCmp(a, b string) int {
-	ka, kb := ringKey(a), ringKey(b)
-	switch {
-	case ka < kb:
-		return -1
-	case ka > kb:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
 // build sets the ring to the members m reports plus self.
 func (r *probeRing) build(m Members, self string) {
 	r.names = append(m.Probeable(r.names[:0]), self)
@@ -77,7 +66,16 @@ func (r *probeRing) build(m Members, self string) {
 }
 
 func (r *probeRing) find(name string) (int, bool) {
-	return slices.BinarySearchFunc(r.names, name, ringCmp)
+	key := ringKey(name) // hashed once, not on every comparison
+	return slices.BinarySearchFunc(r.names, name, func(e, _ string) int {
+		if ke := ringKey(e); ke != key {
+			if ke < key {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(e, name)
+	})
 }
 
 // add puts name on the ring (no-op before the first build, which reads the
@@ -101,12 +99,5 @@ func (r *probeRing) remove(name string) {
 	}
 }
 
-// at returns the member k places after self (k in 1..n-1), or "" when self
-// is not on the ring.
-func (r *probeRing) at(self string, k int) string {
-	i, ok := r.find(self)
-	if !ok {
-		return ""
-	}
-	return r.names[(i+k)%len(r.names)]
-}
+// at returns the member k places after position i.
+func (r *probeRing) at(i, k int) string { return r.names[(i+k)%len(r.names)] }
