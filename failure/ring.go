@@ -19,7 +19,7 @@ import (
 // crashes the last one's first suspicion came seconds late. Over n-1
 // windows a node still probes every member once, as in a round.
 type probeRing struct {
-	names []string // sorted by ringLess; self included
+	names []string // sorted by ringOrder; self included
 	built bool
 }
 
@@ -34,6 +34,18 @@ func ringKey(name string) uint64 {
 	return h
 }
 
+// ringOrder orders names a and b, hashed to ka and kb: by hash, the name
+// breaking ties.
+func ringOrder(ka uint64, a string, kb uint64, b string) int {
+	switch {
+	case ka < kb:
+		return -1
+	case ka > kb:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
 // build sets the ring to the members m reports plus self.
 func (r *probeRing) build(m Members, self string) {
 	r.names = append(m.Probeable(r.names[:0]), self)
@@ -46,15 +58,7 @@ func (r *probeRing) build(m Members, self string) {
 	for i, n := range r.names {
 		tmp[i] = keyed{ringKey(n), n}
 	}
-	slices.SortFunc(tmp, func(a, b keyed) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	slices.SortFunc(tmp, func(a, b keyed) int { return ringOrder(a.key, a.name, b.key, b.name) })
 	r.names = r.names[:0]
 	for i, k := range tmp {
 		if i > 0 && k.name == tmp[i-1].name {
@@ -68,13 +72,7 @@ func (r *probeRing) build(m Members, self string) {
 func (r *probeRing) find(name string) (int, bool) {
 	key := ringKey(name) // hashed once, not on every comparison
 	return slices.BinarySearchFunc(r.names, name, func(e, _ string) int {
-		if ke := ringKey(e); ke != key {
-			if ke < key {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(e, name)
+		return ringOrder(ringKey(e), e, key, name)
 	})
 }
 

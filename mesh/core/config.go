@@ -34,7 +34,6 @@ type Params struct {
 type Rand interface {
 	Intn(n int) int
 	Perm(n int) []int
-	Shuffle(n int, swap func(i, j int))
 	Float64() float64
 	Uint64() uint64
 }
