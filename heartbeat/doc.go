@@ -7,7 +7,7 @@
 // The package owns no goroutine, socket, lock or clock, and takes its
 // randomness from the caller: Tick and Receive are told the time, Tick returns
 // the datagram to multicast and Receive returns a Decision for the engine to
-// act on. The socket side lives in package multicast; the engine (mesh/core)
+// act on. The socket side lives in package multicast; the engine (internal/core)
 // drives a Protocol from its one goroutine. A Protocol is not safe for
 // concurrent use.
 //
@@ -20,7 +20,7 @@
 // The body is a msgpack/v5 array of nine fields
 // [cluster, name, ip, port, incarnation, digest, count, seq, unix-nanos].
 // With a keyring the body is sealed with AES-256-GCM by the primary key
-// (mesh/wire.Keyring); the authenticated data is the header followed by the
+// (internal/wire.Keyring); the authenticated data is the header followed by the
 // cluster name, so a heartbeat cannot be moved to another cluster or have its
 // header rewritten. The gossip packets of the core start with 'M' followed by
 // another byte, so the two never parse as each other.

@@ -10,7 +10,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // View is the engine's current member table as heartbeats need it.

@@ -1,6 +1,6 @@
 package mesh
 
-import "github.com/meshd/meshd/mesh/membership"
+import "github.com/meshd/meshd/internal/membership"
 
 // Member is one member of the cluster as this node sees it.
 type Member = membership.Member

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/internal/transport"
 )
 
 // Config configures a Mesh. Start from DefaultLANConfig, DefaultWANConfig or

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
+	"github.com/meshd/meshd/internal/core"
 )
 
 // DefaultPort is the gossip port assumed for seeds given without one.

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/internal/transport"
 	"github.com/meshd/meshd/multicast"
 )
 

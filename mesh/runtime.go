@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/transport"
 )
 
 // Mesh is a running member of a cluster. Its methods are safe for

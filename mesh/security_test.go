@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshd/meshd/internal/wire"
 	"github.com/meshd/meshd/mesh"
-	"github.com/meshd/meshd/mesh/wire"
 )
 
 func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }

@@ -8,7 +8,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// These tests drive the real core (mesh/core), as `meshd sim` does.
+// These tests drive the real core (internal/core), as `meshd sim` does.
 
 func runCore(t *testing.T, sc *Scenario, opt Options) *Result {
 	t.Helper()

@@ -1,6 +1,6 @@
 package simulator
 
-import "github.com/meshd/meshd/mesh/membership"
+import "github.com/meshd/meshd/internal/membership"
 
 // detection follows one crash (or graceful leave) through the cluster: when
 // some node first suspected it, first declared it dead, and when every node

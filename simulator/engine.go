@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 // Options change how a scenario runs without editing it.

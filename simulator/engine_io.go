@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

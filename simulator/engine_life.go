@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 // preloader is implemented by *core.Node: a formed scenario starts its

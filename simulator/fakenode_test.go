@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/transport"
 )
 
 // fakeNode is a deliberately simple membership protocol, enough to test the

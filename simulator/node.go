@@ -8,8 +8,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 // Node is what the simulator drives: the real *core.Node satisfies it. The

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/mesh"
-	"github.com/meshd/meshd/mesh/core"
 )
 
 // profiles are the presets of package mesh, so the simulator runs exactly

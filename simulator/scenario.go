@@ -3,7 +3,7 @@ package simulator
 import (
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
+	"github.com/meshd/meshd/internal/core"
 )
 
 // Bounds that keep a hostile or mistaken scenario from allocating without

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/bench/harness"
-	"github.com/meshd/meshd/mesh/transport"
+	"github.com/meshd/meshd/internal/transport"
 )
 
 // TestLossIsEndToEnd: transport.Faulty drops in both directions, so each

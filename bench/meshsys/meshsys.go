@@ -18,8 +18,8 @@ import (
 	"sync/atomic"
 
 	"github.com/meshd/meshd/bench/harness"
+	"github.com/meshd/meshd/internal/transport"
 	"github.com/meshd/meshd/mesh"
-	"github.com/meshd/meshd/mesh/transport"
 )
 
 // eventBuffer is the subscription buffer: large, so that the engine's

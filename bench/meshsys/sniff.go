@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/bench/harness"
-	"github.com/meshd/meshd/mesh/transport"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/transport"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // countingConn sits between the engine and the loss model: it counts the

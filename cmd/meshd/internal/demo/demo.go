@@ -18,8 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meshd/meshd/internal/transport"
 	"github.com/meshd/meshd/mesh"
-	"github.com/meshd/meshd/mesh/transport"
 )
 
 // Options configure the demo.

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/mesh/internal/coretest"
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/coretest"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 // joinStorm starts n nodes that all join node 0 at once.

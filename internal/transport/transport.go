@@ -5,15 +5,14 @@ package transport
 
 import (
 	"errors"
+	"github.com/meshd/meshd/internal/core"
 	"net/netip"
 )
 
 // Packet is one datagram and its peer address (source when read,
-// destination when written).
-type Packet struct {
-	Addr netip.AddrPort
-	Data []byte
-}
+// destination when written). It is the core's own type, so the packets of
+// core.Ready go to WritePackets as they are.
+type Packet = core.Packet
 
 // PacketConn moves datagrams. ReadPackets is called from one goroutine and
 // WritePackets from one (possibly other) goroutine; Close may be called from

@@ -11,8 +11,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 // Epoch is the virtual clock's start.

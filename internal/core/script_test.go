@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/mesh/internal/coretest"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/coretest"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // Golden, script-driven tests in the style of etcd raft's datadriven tests:

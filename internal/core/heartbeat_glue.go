@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/heartbeat"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // heartbeats ties the multicast heartbeat protocol to the node: it

@@ -8,16 +8,22 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/failure"
-	"github.com/meshd/meshd/mesh/gossip"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/transport"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/gossip"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
+
+// Packet is one datagram and its peer address (the source of one received,
+// the destination of one to send).
+type Packet struct {
+	Addr netip.AddrPort
+	Data []byte
+}
 
 // Ready is what the node produced since the last call to Ready. The caller
 // owns it.
 type Ready struct {
-	Packets    []transport.Packet // unicast datagrams to send
+	Packets    []Packet           // unicast datagrams to send
 	Heartbeats [][]byte           // datagrams for the multicast group
 	Events     []membership.Event // membership changes to publish, in order
 	JoinAcks   []netip.AddrPort   // seeds that completed a state transfer to us
@@ -54,7 +60,7 @@ type Node struct {
 
 	nextGossip, nextAE, nextReconnect, nextReap time.Time
 
-	out      []transport.Packet
+	out      []Packet
 	hbOut    [][]byte
 	events   []membership.Event
 	joinAcks []netip.AddrPort

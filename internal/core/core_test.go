@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/wire"
 
-	"github.com/meshd/meshd/mesh/internal/coretest"
-	"github.com/meshd/meshd/mesh/membership"
+	"github.com/meshd/meshd/internal/coretest"
+	"github.com/meshd/meshd/internal/membership"
 )
 
 func newCluster(t *testing.T, seed int64, n int) *coretest.Net {

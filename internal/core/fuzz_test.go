@@ -4,8 +4,8 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/meshd/meshd/mesh/internal/coretest"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/coretest"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // FuzzStep hands arbitrary datagrams (framed for the right cluster, so they

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/mesh/core"
-	"github.com/meshd/meshd/mesh/internal/coretest"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/coretest"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // BenchmarkSteadyBytes reports the bytes each node sends per second in an

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/failure"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // Step hands the node a datagram received from addr. Bad packets are dropped

@@ -4,10 +4,9 @@ import (
 	"net/netip"
 	"sort"
 
-	"github.com/meshd/meshd/mesh/gossip"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/transport"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/gossip"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // broadcast queues an update about key for piggybacking.
@@ -62,7 +61,7 @@ func (n *Node) emit(to netip.AddrPort, payload []byte) {
 	}
 	n.stats.PacketsOut++
 	n.stats.BytesOut += uint64(len(pkt))
-	n.out = append(n.out, transport.Packet{Addr: to, Data: pkt})
+	n.out = append(n.out, Packet{Addr: to, Data: pkt})
 }
 
 // syncPackets caps an anti-entropy answer (not a join transfer). Tables

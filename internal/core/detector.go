@@ -2,8 +2,8 @@ package core
 
 import (
 	"github.com/meshd/meshd/failure"
-	"github.com/meshd/meshd/mesh/membership"
-	"github.com/meshd/meshd/mesh/wire"
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // Probeable, Lookup and Size let the failure detector read the table.
