@@ -126,10 +126,3 @@ func (q *Queue) FillFor(dst [][]byte, budget, overhead, limit int, skip string) 
 	}
 	return dst, used
 }
-
-// Reset drops everything queued.
-func (q *Queue) Reset() {
-	q.byKey = make(map[string]*item)
-	q.levels = nil
-	q.count = 0
-}

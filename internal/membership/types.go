@@ -28,16 +28,6 @@ func (s State) String() string {
 	return "unknown"
 }
 
-// ParseState is the inverse of State.String.
-func ParseState(s string) (State, bool) {
-	for i, n := range stateNames {
-		if n == s {
-			return State(i), true
-		}
-	}
-	return 0, false
-}
-
 // Member is one entry of the member table as seen from outside the core.
 type Member struct {
 	Name        string
