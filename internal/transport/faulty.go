@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/meshd/meshd/internal/clock"
 )
 
 // Faulty wraps a PacketConn and injects faults in both directions: random
@@ -14,6 +16,7 @@ import (
 type Faulty struct {
 	inner PacketConn
 	mu    sync.Mutex
+	clock clock.Clock // times delayed packets
 	rng   *rand.Rand
 	loss  float64
 	dup   float64
@@ -27,8 +30,12 @@ type Faulty struct {
 
 // NewFaulty wraps inner; seed makes the fault pattern repeatable.
 func NewFaulty(inner PacketConn, seed int64) *Faulty {
-	return &Faulty{inner: inner, rng: rand.New(rand.NewSource(seed))}
+	return &Faulty{inner: inner, rng: rand.New(rand.NewSource(seed)), clock: clock.Real{}}
 }
+
+// SetClock makes delayed packets wait on c (tests pass a fake clock and
+// advance it). Default: the system clock.
+func (f *Faulty) SetClock(c clock.Clock) { f.mu.Lock(); f.clock = c; f.mu.Unlock() }
 
 // SetLoss drops each packet, sent or received, with probability p.
 func (f *Faulty) SetLoss(p float64) { f.mu.Lock(); f.loss = p; f.mu.Unlock() }
@@ -100,8 +107,9 @@ func (f *Faulty) WritePackets(ps []Packet) error {
 			if f.jit > 0 {
 				d += time.Duration(f.rng.Int63n(int64(f.jit)))
 			}
-			p := p
-			time.AfterFunc(d, func() { f.write([]Packet{p}) })
+			// The caller may reuse its buffers once WritePackets returns.
+			p := Packet{Addr: p.Addr, Data: append([]byte(nil), p.Data...)}
+			f.clock.AfterFunc(d, func() { f.write([]Packet{p}) })
 		}
 	}
 	f.mu.Unlock()

@@ -54,14 +54,30 @@ func TestUDPBatches(t *testing.T) {
 }
 
 func TestCloseUnblocksRead(t *testing.T) {
-	a, _ := pair(t, "127.0.0.1:0")
+	a, b := pair(t, "127.0.0.1:0")
+	first := make(chan struct{})
 	done := make(chan error)
 	go func() {
 		ps := []Packet{{Data: make([]byte, 16)}}
-		_, err := a.ReadPackets(ps)
+		if _, err := a.ReadPackets(ps); err != nil {
+			done <- err
+			return
+		}
+		close(first)
+		_, err := a.ReadPackets(ps) // blocks: nothing more is sent
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Once the reader got the first packet it is on its way into the
+	// second, blocking read; Close must end it whether it is already
+	// blocked or not yet.
+	if err := b.WritePackets([]Packet{{Addr: a.LocalAddr(), Data: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first:
+	case err := <-done:
+		t.Fatalf("first read: %v", err)
+	}
 	a.Close()
 	if err := <-done; err != ErrClosed {
 		t.Fatalf("read after close: %v", err)
