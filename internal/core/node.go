@@ -54,8 +54,6 @@ type Node struct {
 	hb    *heartbeats
 
 	now     time.Time
-	from    netip.AddrPort // source of the packet being handled
-	handler func(wire.Msg)
 	leaving bool
 
 	nextGossip, nextAE, nextReconnect, nextReap time.Time
@@ -99,7 +97,6 @@ func New(cfg Config, now time.Time) (*Node, error) {
 		now:   now,
 		stats: Stats{Dropped: map[string]uint64{}, HeartbeatDropped: map[string]uint64{}},
 	}
-	n.handler = n.handle
 	n.table = membership.New(membership.Member{
 		Name: cfg.Name, Addr: cfg.Addr, Meta: maps.Clone(cfg.Meta),
 	}, now)
@@ -136,62 +133,6 @@ func (n *Node) reapInterval() time.Duration {
 	return max(n.cfg.DeadReclaimTime/8, time.Second)
 }
 
-// Ready returns and clears the node's output.
-func (n *Node) Ready() Ready {
-	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Deadline: n.deadline()}
-	n.out, n.hbOut, n.events, n.joinAcks = nil, nil, nil, nil
-	return rd
-}
-
-func (n *Node) deadline() time.Time {
-	dl := n.nextGossip
-	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap} {
-		if t.Before(dl) {
-			dl = t
-		}
-	}
-	if !n.leaving {
-		if t := n.det.Deadline(); !t.IsZero() && t.Before(dl) {
-			dl = t
-		}
-	}
-	if n.hb != nil {
-		if t := n.hb.deadline(); t.Before(dl) {
-			dl = t
-		}
-	}
-	return dl
-}
-
-// Tick advances timers to now.
-func (n *Node) Tick(now time.Time) {
-	n.now = now
-	if !n.leaving {
-		n.det.Tick(now, n)
-		n.runDetector()
-	}
-	if !now.Before(n.nextGossip) {
-		n.nextGossip = now.Add(n.cfg.GossipInterval)
-		n.gossipRound()
-	}
-	if !now.Before(n.nextAE) {
-		n.nextAE = now.Add(n.jitter(n.cfg.AntiEntropyInterval))
-		n.antiEntropyRound()
-	}
-	if !now.Before(n.nextReconnect) {
-		n.nextReconnect = now.Add(n.jitter(n.cfg.ReconnectInterval))
-		n.reconnectRound()
-	}
-	if !now.Before(n.nextReap) {
-		n.nextReap = now.Add(n.reapInterval())
-		n.table.Reap(now, n.cfg.DeadReclaimTime)
-	}
-	if n.hb != nil && !n.leaving {
-		n.heartbeatTick(now)
-	}
-	n.collectEvents()
-}
-
 // Preload starts this node as a member of a cluster formed long ago: every
 // member given (other than this node) enters the table alive, as from a
 // state transfer, with no event and no gossip. It is for simulators and
@@ -209,24 +150,6 @@ func (n *Node) Preload(now time.Time, ms []membership.Member) {
 			Meta: m.Meta, MetaVer: m.MetaVersion, From: "preload"}, false, false)
 	}
 	n.table.TakeEvents()
-}
-
-// Join asks each address for the full member table and announces this node.
-func (n *Node) Join(now time.Time, addrs []netip.AddrPort) {
-	n.now = now
-	self := n.table.Self()
-	for _, a := range addrs {
-		if a == self.Addr || !a.IsValid() {
-			continue
-		}
-		n.send(a, wire.JoinReq{Self: aliveOf(self)})
-	}
-	// Announce ourselves too, not only through the seed: once the seed's
-	// table arrives, our own gossip rounds carry our alive message to
-	// random members, so one unlucky epidemic from the seed (whose
-	// retransmit budget is small while the cluster is small) cannot leave
-	// anyone unaware of us until anti-entropy.
-	n.broadcast(self.Name, aliveOf(self))
 }
 
 // Leave announces a graceful leave; keep driving the node for a while
@@ -281,12 +204,6 @@ func (n *Node) Local() membership.Member { return n.table.Self().Clone() }
 // for a simulator to compare thousands of views.
 func (n *Node) View() (live int, namesHash uint64) { return n.table.Live(), n.table.LiveHash() }
 
-// Digest is the anti-entropy digest of the table (what heartbeats carry).
-func (n *Node) Digest() uint64 { return n.table.Root() }
-
-// Multiplier is Lifeguard's local health multiplier (1 = healthy).
-func (n *Node) Multiplier() int { return n.det.Multiplier() }
-
 // Stats returns the counters.
 func (n *Node) Stats() Stats {
 	s := n.stats
@@ -304,31 +221,6 @@ func (n *Node) Stats() Stats {
 // NameHash is the hash View sums over names (XOR), exported so a simulator
 // can compute the expected value for a set of live names.
 func NameHash(name string) uint64 { return membership.NameHash(name) }
-
-func (n *Node) collectEvents() {
-	evs := n.table.TakeEvents()
-	for _, ev := range evs {
-		n.stats.Events[ev.Type]++
-		n.events = append(n.events, ev)
-	}
-	if len(evs) > 0 {
-		n.hurryAntiEntropy()
-	}
-}
-
-// hurryAntiEntropy brings the next digest exchange forward after a change
-// of the table. A change rarely comes alone (a join wave, a failure, a
-// healed partition), and gossip's retransmit budget is spent blindly, partly
-// on members that already know: some member may be left out. An exchange
-// soon after the change finds and repairs that in one round trip, instead
-// of a full AntiEntropyInterval later. In steady state nothing changes and
-// nothing is hurried.
-func (n *Node) hurryAntiEntropy() {
-	soon := n.now.Add(n.jitter(max(2*n.cfg.GossipInterval, 250*time.Millisecond)))
-	if soon.Before(n.nextAE) {
-		n.nextAE = soon
-	}
-}
 
 func aliveOf(m membership.Member) wire.Alive {
 	return wire.Alive{Name: m.Name, Addr: m.Addr, Inc: m.Incarnation, MetaVer: m.MetaVersion, Meta: m.Meta}

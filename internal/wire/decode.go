@@ -34,20 +34,41 @@ func NewDecoder() *Decoder {
 	return d
 }
 
-// DecodeAll calls fn for each message of payload in order. It stops at the
-// first malformed message with an error wrapping ErrMalformed; messages
-// before it were already delivered.
-func (d *Decoder) DecodeAll(payload []byte, fn func(Msg)) error {
+// Reset starts decoding payload; Next then returns its messages in order.
+// The decoder holds payload until the next Reset.
+func (d *Decoder) Reset(payload []byte) {
 	d.r.Reset(payload)
 	d.dec.Reset(&d.r)
-	for d.r.Len() > 0 {
-		m, err := d.one()
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+// Next returns the next message of the payload given to Reset, and false
+// once none is left. It stops at the first malformed message with an error
+// wrapping ErrMalformed; messages before it were already returned. A caller
+// that needs context per message (the packet's source) keeps it in its own
+// loop, so nothing is allocated to carry it.
+func (d *Decoder) Next() (Msg, bool, error) {
+	if d.r.Len() == 0 {
+		return nil, false, nil
+	}
+	m, err := d.one()
+	if err != nil {
+		d.r.Reset(nil)
+		return nil, false, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return m, true, nil
+}
+
+// DecodeAll calls fn for each message of payload in order, with Next's
+// stopping rule: messages before a malformed one were already delivered.
+func (d *Decoder) DecodeAll(payload []byte, fn func(Msg)) error {
+	d.Reset(payload)
+	for {
+		m, ok, err := d.Next()
+		if !ok {
+			return err
 		}
 		fn(m)
 	}
-	return nil
 }
 
 // fieldCount is the number of fields after the kind, by kind.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/heartbeat"
-	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/wire"
 )
 
@@ -28,6 +27,19 @@ func newHeartbeats(cfg Config, rng Rand) (*heartbeats, error) {
 func (h *heartbeats) deadline() time.Time         { return h.proto.NextDeadline() }
 func (h *heartbeats) setKeys(keys [][]byte) error { return h.proto.SetKeys(keys) }
 
+// heartbeatView is the node as the heartbeat protocol reads it
+// (heartbeat.View), kept off Node's API like detectorView.
+type heartbeatView Node
+
+// Known reports whether name is a live member.
+func (v *heartbeatView) Known(name string) bool {
+	m, ok := v.table.Get(name)
+	return ok && probeable(m.State)
+}
+
+// Digest is the anti-entropy digest of the table.
+func (v *heartbeatView) Digest() uint64 { return v.table.Root() }
+
 func (n *Node) heartbeatTick(now time.Time) {
 	self := n.table.Self()
 	pkt := n.hb.proto.Tick(now, heartbeat.Announce{Cluster: n.cfg.Cluster, Name: self.Name, Addr: self.Addr,
@@ -35,12 +47,6 @@ func (n *Node) heartbeatTick(now time.Time) {
 	if pkt != nil {
 		n.hbOut = append(n.hbOut, pkt)
 	}
-}
-
-// Known reports whether name is a live member (heartbeat.View).
-func (n *Node) Known(name string) bool {
-	m, ok := n.table.Get(name)
-	return ok && (m.State == membership.StateAlive || m.State == membership.StateSuspect)
 }
 
 // StepHeartbeat hands the node a datagram received on the multicast group.
@@ -51,7 +57,7 @@ func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
 		n.drop("heartbeat-disabled")
 		return
 	}
-	d, err := n.hb.proto.Receive(now, from, data, n)
+	d, err := n.hb.proto.Receive(now, from, data, (*heartbeatView)(n))
 	if err != nil {
 		return // counted by the protocol, by reason
 	}
@@ -63,3 +69,5 @@ func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
 	}
 	n.collectEvents()
 }
+
+var _ heartbeat.View = (*heartbeatView)(nil)

@@ -1,15 +1,21 @@
 package core
 
 import (
+	"net/netip"
+
 	"github.com/meshd/meshd/failure"
 	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/wire"
 )
 
-// Probeable, Lookup and Size let the failure detector read the table.
-func (n *Node) Probeable(dst []string) []string {
-	self := n.cfg.Name
-	n.table.Each(func(m *membership.Member) {
+// detectorView is the node as the failure detector reads the member table
+// (failure.Members). It is a separate type so that these callbacks are not
+// part of Node's API: a driver never calls them.
+type detectorView Node
+
+func (v *detectorView) Probeable(dst []string) []string {
+	self := v.cfg.Name
+	v.table.Each(func(m *membership.Member) {
 		if m.Name != self && probeable(m.State) {
 			dst = append(dst, m.Name)
 		}
@@ -17,28 +23,46 @@ func (n *Node) Probeable(dst []string) []string {
 	return dst
 }
 
-func (n *Node) Lookup(name string) (failure.Target, bool) {
-	m, ok := n.table.Get(name)
-	if !ok || name == n.cfg.Name || !probeable(m.State) {
+func (v *detectorView) Lookup(name string) (failure.Target, bool) {
+	m, ok := v.table.Get(name)
+	if !ok || name == v.cfg.Name || !probeable(m.State) {
 		return failure.Target{}, false
 	}
 	return failure.Target{Name: m.Name, Addr: m.Addr}, true
 }
 
-func (n *Node) Helper(name string) (failure.Target, bool) {
-	m, ok := n.table.Get(name)
-	if !ok || name == n.cfg.Name || m.State != membership.StateAlive {
+func (v *detectorView) Helper(name string) (failure.Target, bool) {
+	m, ok := v.table.Get(name)
+	if !ok || name == v.cfg.Name || m.State != membership.StateAlive {
 		return failure.Target{}, false
 	}
 	return failure.Target{Name: m.Name, Addr: m.Addr}, true
 }
+
+func (v *detectorView) Size() int { return v.table.Live() }
 
 // probeable says whether the failure detector probes a member in state s.
 func probeable(s membership.State) bool {
 	return s == membership.StateAlive || s == membership.StateSuspect
 }
 
-func (n *Node) Size() int { return n.table.Live() }
+// handlePing acks a direct probe addressed to this node.
+func (n *Node) handlePing(from netip.AddrPort, m wire.Ping) {
+	if m.Target != n.cfg.Name {
+		n.drop("wrong-target") // the address changed hands
+		return
+	}
+	n.send(from, wire.Ack{Seq: m.Seq})
+}
+
+// handlePingReq relays an indirect probe for the requester.
+func (n *Node) handlePingReq(from netip.AddrPort, m wire.PingReq) {
+	if !m.TargetAddr.IsValid() {
+		n.drop("malformed")
+		return
+	}
+	n.det.Relay(n.now, m.Seq, from, failure.Target{Name: m.Target, Addr: m.TargetAddr})
+}
 
 // runDetector carries out what the failure detector asked for.
 func (n *Node) runDetector() {
@@ -68,3 +92,5 @@ func (n *Node) runDetector() {
 		}
 	}
 }
+
+var _ failure.Members = (*detectorView)(nil)

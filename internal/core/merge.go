@@ -1,0 +1,96 @@
+package core
+
+import (
+	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/wire"
+)
+
+// hearsayDead is the state a "dead" verdict from another node is merged
+// as. After a partition heals, the dead verdicts of the other side arrive
+// about members that are alive and reachable; taken at their word they
+// would flap every such member through a false failure. Such a verdict
+// comes from a declarer this node holds dead (or does not know): it was
+// made across the partition, and the member it condemns only gets a
+// suspicion here, with its chance to refute. A verdict from a member this
+// node holds alive is an ordinary failure and is taken as memberlist takes
+// it: merging it as a suspicion too made a survivor that heard the verdict
+// before the suspicion wait for its own suspicion timer, which starts at
+// its maximum (the last survivors knew 2-3 s late at 128 members).
+func (n *Node) hearsayDead(name, from string) membership.State {
+	m, ok := n.table.Get(name)
+	if !ok || m.State != membership.StateAlive || name == n.cfg.Name {
+		return membership.StateDead
+	}
+	if d, ok := n.table.Get(from); ok && probeable(d.State) {
+		return membership.StateDead
+	}
+	return membership.StateSuspect
+}
+
+// apply merges an update and does what follows from it: gossip it on, start
+// or confirm a suspicion, or refute a claim about this node.
+func (n *Node) apply(u membership.Update, rebroadcast bool) { n.merge(u, rebroadcast, rebroadcast) }
+
+// merge is apply with a separate say for members the table did not hold
+// (rebroadcastNew), and with one table lookup per update besides the
+// merge itself: state transfers run it for every entry.
+func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
+	outcome, prior := n.table.ApplyPrior(n.now, u, n.leaving)
+	if prior == membership.PriorUnknown {
+		rebroadcast = rebroadcastNew
+	}
+	switch outcome {
+	case membership.Applied:
+		m, _ := n.table.Get(u.Name)
+		if m.Name != n.cfg.Name {
+			switch live := probeable(m.State); {
+			case live && prior != membership.PriorLive:
+				n.det.Add(m.Name)
+			case !live && prior == membership.PriorLive:
+				n.det.Remove(m.Name)
+			}
+		}
+		switch m.State {
+		case membership.StateSuspect:
+			n.det.StartSuspicion(n.now, m.Name, m.Incarnation, u.From, n.table.Live())
+			if rebroadcast {
+				n.broadcast(m.Name, wire.Suspect{Name: m.Name, Inc: m.Incarnation, From: u.From})
+			}
+		case membership.StateAlive:
+			n.det.ClearSuspicion(m.Name)
+			if rebroadcast {
+				n.broadcast(m.Name, aliveOf(m))
+			}
+		case membership.StateDead:
+			n.det.ClearSuspicion(m.Name)
+			if rebroadcast {
+				n.broadcast(m.Name, wire.Dead{Name: m.Name, Inc: m.Incarnation, From: u.From})
+			}
+		case membership.StateLeft:
+			n.det.ClearSuspicion(m.Name)
+			if rebroadcast {
+				n.broadcast(m.Name, wire.Left{Name: m.Name, Inc: m.Incarnation})
+			}
+		}
+	case membership.Confirmed:
+		if n.det.Confirm(n.now, u.Name, u.From) && rebroadcast {
+			n.broadcast(u.Name, wire.Suspect{Name: u.Name, Inc: u.Inc, From: u.From})
+		}
+	case membership.SelfConflict:
+		self := n.table.Refute(u.Inc)
+		n.stats.Refutations++
+		n.det.Refuted()
+		n.broadcast(self.Name, aliveOf(self))
+	case membership.StaleSelfClaim:
+		// A suspicion this node refuted is still going round: the nodes
+		// that spread it have not heard the refutation (lost, or sent
+		// while this node's own packets were not getting out). Announce
+		// the current incarnation again, unless it is still queued.
+		if !n.queue.Has(n.cfg.Name) {
+			self, _ := n.table.Get(n.cfg.Name)
+			n.broadcast(self.Name, aliveOf(self))
+		}
+	case membership.AddrConflict:
+		n.drop("name-conflict")
+	}
+}

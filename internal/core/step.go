@@ -1,0 +1,138 @@
+package core
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/meshd/meshd/internal/wire"
+)
+
+// Step hands the node a datagram received from addr. Bad packets are dropped
+// and counted by reason in Stats().Dropped; nothing in them is trusted
+// before the header, cluster tag and (with keys) the AEAD tag check out.
+func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
+	n.now = now
+	n.stats.PacketsIn++
+	n.stats.BytesIn += uint64(len(data))
+	if len(data) > n.cfg.MaxPacketSize {
+		n.drop(wire.ErrOversized.Error())
+		return
+	}
+	payload, err := n.codec.Open(data, now)
+	if err != nil {
+		n.drop(err.Error())
+		return
+	}
+	n.dec.Reset(payload)
+	for {
+		m, ok, err := n.dec.Next()
+		if err != nil {
+			n.drop("malformed")
+		}
+		if !ok {
+			break
+		}
+		n.dispatch(from, m)
+	}
+	n.runDetector()
+	n.collectEvents()
+}
+
+// dispatch hands one decoded message to the concern it belongs to.
+func (n *Node) dispatch(from netip.AddrPort, m wire.Msg) {
+	switch m := m.(type) {
+	case wire.Ping:
+		n.handlePing(from, m)
+	case wire.Ack:
+		n.det.HandleAck(n.now, m.Seq)
+	case wire.Nack:
+		n.det.HandleNack(m.Seq)
+	case wire.PingReq:
+		n.handlePingReq(from, m)
+	case wire.Alive, wire.Suspect, wire.Dead, wire.Left:
+		n.handleGossip(m)
+	case wire.Digest:
+		n.handleDigest(from, m)
+	case wire.Buckets:
+		n.handleBuckets(from, m)
+	case wire.SyncReq:
+		n.handleSyncReq(from, m)
+	case wire.Entry:
+		n.applyEntry(m)
+	case wire.JoinReq:
+		n.handleJoinReq(from, m)
+	case wire.JoinDone:
+		n.joinAcks = append(n.joinAcks, from)
+	}
+}
+
+func (n *Node) drop(reason string) { n.stats.Dropped[reason]++ }
+
+// Tick advances timers to now.
+func (n *Node) Tick(now time.Time) {
+	n.now = now
+	if !n.leaving {
+		n.det.Tick(now, (*detectorView)(n))
+		n.runDetector()
+	}
+	if !now.Before(n.nextGossip) {
+		n.nextGossip = now.Add(n.cfg.GossipInterval)
+		n.gossipRound()
+	}
+	if !now.Before(n.nextAE) {
+		n.nextAE = now.Add(n.jitter(n.cfg.AntiEntropyInterval))
+		n.antiEntropyRound()
+	}
+	if !now.Before(n.nextReconnect) {
+		n.nextReconnect = now.Add(n.jitter(n.cfg.ReconnectInterval))
+		n.reconnectRound()
+	}
+	if !now.Before(n.nextReap) {
+		n.nextReap = now.Add(n.reapInterval())
+		n.table.Reap(now, n.cfg.DeadReclaimTime)
+	}
+	if n.hb != nil && !n.leaving {
+		n.heartbeatTick(now)
+	}
+	n.collectEvents()
+}
+
+// Ready returns and clears the node's output.
+func (n *Node) Ready() Ready {
+	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Deadline: n.deadline()}
+	n.out, n.hbOut, n.events, n.joinAcks = nil, nil, nil, nil
+	return rd
+}
+
+// deadline is the earliest time at which Tick has work to do.
+func (n *Node) deadline() time.Time {
+	dl := n.nextGossip
+	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap} {
+		if t.Before(dl) {
+			dl = t
+		}
+	}
+	if !n.leaving {
+		if t := n.det.Deadline(); !t.IsZero() && t.Before(dl) {
+			dl = t
+		}
+	}
+	if n.hb != nil {
+		if t := n.hb.deadline(); t.Before(dl) {
+			dl = t
+		}
+	}
+	return dl
+}
+
+// collectEvents moves the table's new events to the output.
+func (n *Node) collectEvents() {
+	evs := n.table.TakeEvents()
+	for _, ev := range evs {
+		n.stats.Events[ev.Type]++
+		n.events = append(n.events, ev)
+	}
+	if len(evs) > 0 {
+		n.hurryAntiEntropy()
+	}
+}
