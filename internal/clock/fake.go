@@ -100,13 +100,41 @@ func (f *Fake) Armed() int {
 	return len(f.armed)
 }
 
-// BlockUntil waits until at least n timers are armed, or ctx ends. A test
-// calls it before Advance so that the code under test has set the timers
-// the advance is meant to fire.
+// Next is how long until the earliest armed timer falls due, and false if
+// none is armed. A test reads it to check how long the code under test
+// chose to wait, and advances by exactly that much so that the code re-arms
+// from the instant its timer fired.
+func (f *Fake) Next() (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var first *fakeTimer
+	for t := range f.armed {
+		if first == nil || t.when.Before(first.when) {
+			first = t
+		}
+	}
+	if first == nil {
+		return 0, false
+	}
+	return first.when.Sub(f.now), true
+}
+
+// BlockUntil waits until at least n timers or tickers that deliver on a
+// channel are armed, or ctx ends. A test calls it before Advance, so that
+// the code under test has parked on the timer the advance is meant to fire.
+// AfterFunc timers are not counted: whoever arms one goes on running (a
+// timeout around a call, a delayed packet), so its being armed says nothing
+// about where that code is.
 func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 	for {
 		f.mu.Lock()
-		if len(f.armed) >= n {
+		waiting := 0
+		for t := range f.armed {
+			if t.c != nil {
+				waiting++
+			}
+		}
+		if waiting >= n {
 			f.mu.Unlock()
 			return nil
 		}

@@ -30,11 +30,14 @@ func TestFakeTimerFiresOnlyWhenDue(t *testing.T) {
 	if _, ok := received(tm.C()); ok {
 		t.Fatal("timer fired before its deadline")
 	}
+	if d, ok := f.Next(); !ok || d != time.Millisecond {
+		t.Fatalf("Next() = %v, %v; want 1ms", d, ok)
+	}
 	f.Advance(time.Millisecond)
 	if v, ok := received(tm.C()); !ok || !v.Equal(epoch.Add(time.Second)) {
 		t.Fatalf("timer at its deadline sent %v, %v; want %v", v, ok, epoch.Add(time.Second))
 	}
-	if f.Armed() != 0 {
+	if _, ok := f.Next(); f.Armed() != 0 || ok {
 		t.Fatalf("%d timers armed after a one-shot fired", f.Armed())
 	}
 	if !f.Now().Equal(epoch.Add(time.Second)) || f.Since(epoch) != time.Second || f.Until(epoch) != -time.Second {
@@ -143,6 +146,8 @@ func TestFakeBlockUntil(t *testing.T) {
 	if _, ok := received(tm.C()); !ok {
 		t.Fatal("the awaited timer did not fire")
 	}
+	// An armed AfterFunc is not code parked on a timer.
+	f.AfterFunc(time.Minute, func() {})
 	short, cancel2 := context.WithCancel(context.Background())
 	cancel2()
 	if err := f.BlockUntil(short, 1); !errors.Is(err, context.Canceled) {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/meshd/meshd/internal/clock"
 )
 
 // DefaultLogEvery is how often a repeating failure is logged again.
@@ -24,9 +26,8 @@ type FailureLog struct {
 	// Default DefaultLogEvery.
 	Every time.Duration
 
-	now func() time.Time // tests replace the clock
-
 	mu         sync.Mutex
+	clock      clock.Clock // nil: the system clock
 	failing    bool
 	since      time.Time // first failure of the streak
 	lastLogged time.Time
@@ -34,11 +35,19 @@ type FailureLog struct {
 	suppressed int // since the last line
 }
 
-func (l *FailureLog) clock() time.Time {
-	if l.now != nil {
-		return l.now()
+// setClock makes the log read the time from c (a Poller passes its Run's).
+func (l *FailureLog) setClock(c clock.Clock) {
+	l.mu.Lock()
+	l.clock = c
+	l.mu.Unlock()
+}
+
+// now is the time on the log's clock; l.mu is held.
+func (l *FailureLog) now() time.Time {
+	if l.clock == nil {
+		return clock.Real{}.Now()
 	}
-	return time.Now()
+	return l.clock.Now()
 }
 
 func (l *FailureLog) logger() *slog.Logger {
@@ -53,7 +62,7 @@ func (l *FailureLog) logger() *slog.Logger {
 func (l *FailureLog) Failure(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.clock()
+	now := l.now()
 	every := l.Every
 	if every <= 0 {
 		every = DefaultLogEvery
@@ -88,7 +97,7 @@ func (l *FailureLog) Success(seeds int) {
 	}
 	l.logger().Info("discovery recovered",
 		"strategy", l.Name, "seeds", seeds, "failures", l.failures,
-		"failed_for", l.clock().Sub(l.since).Round(time.Millisecond))
+		"failed_for", l.now().Sub(l.since).Round(time.Millisecond))
 	l.failing, l.failures, l.suppressed = false, 0, 0
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshd/meshd/internal/clock"
 )
 
 // capture is a slog.Handler that keeps records.
@@ -40,13 +42,13 @@ func attr(r slog.Record, key string) (slog.Value, bool) {
 
 func TestFailureLogRateLimits(t *testing.T) {
 	h := &capture{}
-	now := time.Unix(1000, 0)
-	l := &FailureLog{Logger: slog.New(h), Name: "dns", now: func() time.Time { return now }}
+	fc := clock.NewFake(time.Unix(1000, 0))
+	l := &FailureLog{Logger: slog.New(h), Name: "dns", clock: fc}
 
 	// 120 failures one second apart: the first line, then one a minute.
 	for range 120 {
 		l.Failure(errors.New("servfail"))
-		now = now.Add(time.Second)
+		fc.Advance(time.Second)
 	}
 	if len(h.recs) != 2 {
 		t.Fatalf("%d lines for 120 failures over 2 minutes, want 2 (first, then once a minute)", len(h.recs))

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/mesh"
 )
 
@@ -29,6 +30,7 @@ type Poller struct {
 	running atomic.Bool
 
 	mu    sync.Mutex
+	clock clock.Clock // the latest Run's; Real before the first
 	stats mesh.StrategyStats
 	last  []string
 	ready chan struct{} // closed at the first success
@@ -45,6 +47,7 @@ func New(opts Options, f Func) *Poller {
 		opts:  opts,
 		f:     f,
 		log:   &FailureLog{Logger: opts.Logger, Name: opts.Name},
+		clock: clock.Real{},
 		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		ready: make(chan struct{}),
 	}
@@ -55,6 +58,11 @@ func New(opts Options, f Func) *Poller {
 // returns nil. found receives the complete, sorted, de-duplicated list after
 // every successful poll (unchanged or not) and is never called after a
 // failure, so the last good list stands.
+//
+// Run waits, and stamps LastSuccess, on the clock that ctx carries: a Mesh
+// hands its strategies its own clock that way (the system clock, or a
+// test's fake one), so that tests of a strategy advance virtual time
+// instead of sleeping.
 func (p *Poller) Run(ctx context.Context, found func([]string)) error {
 	if found == nil {
 		return fmt.Errorf("poll: %s: Run needs a found function", p.opts.Name)
@@ -66,17 +74,21 @@ func (p *Poller) Run(ctx context.Context, found func([]string)) error {
 		return fmt.Errorf("poll: %s: Run is already running", p.opts.Name)
 	}
 	defer p.running.Store(false)
-
-	timer := time.NewTimer(0)
+	clk := clock.FromContext(ctx)
+	p.mu.Lock()
+	p.clock = clk
+	p.mu.Unlock()
+	p.log.setClock(clk)
+	timer := clk.NewTimer(0)
 	defer timer.Stop()
 	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-timer.C:
+		case <-timer.C():
 		}
-		list, err := p.once(ctx)
+		list, err := p.once(ctx, clk)
 		if ctx.Err() != nil {
 			// Cancelled mid-poll: that is shutdown, not a failed source.
 			return nil
@@ -96,8 +108,8 @@ func (p *Poller) Run(ctx context.Context, found func([]string)) error {
 
 // once calls the Func with the poll timeout, turning a panic into an error
 // and cleaning the list.
-func (p *Poller) once(ctx context.Context) (list []string, err error) {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+func (p *Poller) once(ctx context.Context, clk clock.Clock) (list []string, err error) {
+	ctx, cancel := clock.WithTimeout(ctx, clk, p.opts.Timeout)
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {
@@ -131,8 +143,8 @@ func (p *Poller) Record(n int, err error) {
 // poll found n seeds to use (with an error too, if partial); list, when not
 // nil, becomes the last good list.
 func (p *Poller) record(usable bool, n int, list []string, err error) {
-	now := time.Now()
 	p.mu.Lock()
+	now := p.clock.Now()
 	p.stats.Polls++
 	if err != nil {
 		p.stats.Errors++
