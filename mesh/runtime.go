@@ -14,12 +14,22 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/transport"
 )
 
-// Mesh is a running member of a cluster. Its methods are safe for
-// concurrent use. One goroutine owns the protocol state (a core.Node) and
-// feeds it packets and time; the others only talk to it through commands.
+// Mesh is a running member of a cluster. Every method is safe for concurrent
+// use, with any other, Close included. One goroutine owns the protocol state
+// (a core.Node) and feeds it packets and time; the others only talk to it
+// through commands.
+//
+// After Close (or Leave, which ends in Close) the Mesh is stopped for good,
+// and every method says so the same way: those that return an error return
+// ErrClosed (a second Close too); Members, Local and Stats return empty
+// values (nil, the zero Member, zero counters with empty maps); Subscribe
+// and SubscribeWithMembers return a channel that is already closed, and
+// every channel returned before is closed by Close. Addr keeps returning
+// the address, which never changes.
 type Mesh struct {
 	cfg  Config
 	log  *slog.Logger
@@ -33,17 +43,25 @@ type Mesh struct {
 	wg     sync.WaitGroup
 	closed sync.Once
 
-	subsMu sync.Mutex
-	subs   map[*subscriber]struct{}
+	seq uint64 // number of the last event published; engine goroutine only
+
+	subsMu     sync.Mutex
+	subs       map[*subscriber]struct{}
+	subsClosed bool // Close stopped every subscriber; later ones start closed
 
 	joinMu  sync.Mutex
 	joinAck map[netip.AddrPort][]chan netip.AddrPort
 
-	strat *strategies
-	mc    *multicastRunner
+	stratMu     sync.Mutex
+	strat       *strategies    // nil once closed
+	stratStops  sync.WaitGroup // SetStrategies still stopping replaced ones
+	stratClosed bool
+
+	mc *multicastRunner
 }
 
-// ErrClosed is returned by methods called after Leave or Close.
+// ErrClosed is returned by every method that returns an error, when it is
+// called after Leave or Close.
 var ErrClosed = errors.New("mesh: closed")
 
 // New validates cfg, binds the sockets and starts the engine.
@@ -246,7 +264,8 @@ func (m *Mesh) deliver(rd core.Ready) {
 	}
 	for _, ev := range rd.Events {
 		m.log.Debug("member "+ev.Type.String(), "name", ev.Member.Name, "addr", ev.Member.Addr)
-		m.publish(ev)
+		m.seq++
+		m.publish(fromEvent(ev, m.seq))
 	}
 	if len(rd.JoinAcks) > 0 {
 		m.joinMu.Lock()
@@ -281,19 +300,31 @@ func (m *Mesh) do(fn func(n *core.Node)) error {
 // Addr is the address other members reach this one at.
 func (m *Mesh) Addr() netip.AddrPort { return m.addr }
 
+// isClosed reports whether Close has begun.
+func (m *Mesh) isClosed() bool {
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Members returns every known member, this one included, dead and left
-// tombstones included until they are reaped.
+// tombstones included until they are reaped. After Close it returns nil.
 func (m *Mesh) Members() []Member {
 	var out []Member
-	m.do(func(n *core.Node) { out = n.Members() })
+	if m.do(func(n *core.Node) { out = fromMembers(n.Members()) }) != nil {
+		return nil
+	}
 	return out
 }
 
-// Local returns this member.
+// Local returns this member. After Close it returns the zero Member.
 func (m *Mesh) Local() Member {
 	var out Member
-	if m.do(func(n *core.Node) { out = n.Local() }) != nil {
-		out = Member{Name: m.cfg.Name, Addr: m.addr, State: StateLeft}
+	if m.do(func(n *core.Node) { out = fromMember(n.Local()) }) != nil {
+		return Member{}
 	}
 	return out
 }
@@ -309,6 +340,9 @@ func (m *Mesh) SetMeta(meta map[string]string) error {
 
 // SetKeys replaces the keyring (first key encrypts, all decrypt) without a restart.
 func (m *Mesh) SetKeys(keys [][]byte) error {
+	if m.isClosed() {
+		return ErrClosed
+	}
 	for i, k := range keys {
 		if len(k) != 32 {
 			return fieldErr(fmt.Sprintf("Keys[%d]", i), "%d bytes, want 32 (AES-256)", len(k))
@@ -321,62 +355,63 @@ func (m *Mesh) SetKeys(keys [][]byte) error {
 	return err
 }
 
-// SetStrategies stops the running strategies and starts these instead.
+// SetStrategies stops the running strategies and starts these instead. It
+// returns once the replaced ones have stopped.
 func (m *Mesh) SetStrategies(s []Strategy) error {
+	if m.isClosed() {
+		return ErrClosed
+	}
 	for i, st := range s {
 		if st == nil {
 			return fieldErr(fmt.Sprintf("Strategies[%d]", i), "is nil")
 		}
 	}
-	select {
-	case <-m.done:
+	m.stratMu.Lock()
+	if m.stratClosed {
+		m.stratMu.Unlock()
 		return ErrClosed
-	default:
 	}
 	old := m.strat
 	m.strat = startStrategies(m, s)
+	// Close waits for this stop too, so no strategy outlives Close.
+	m.stratStops.Add(1)
+	m.stratMu.Unlock()
+	defer m.stratStops.Done()
 	old.stop()
 	return nil
 }
 
-// Subscribe returns a channel of membership events and a function that ends
-// the subscription and closes the channel. A slow reader never blocks the
-// mesh: when it falls behind, it gets the latest event of each member instead
-// of every intermediate one, so the final state of a member is never lost.
-func (m *Mesh) Subscribe() (<-chan Event, func()) {
-	s := newSubscriber(m.cfg.EventBuffer)
-	m.subsMu.Lock()
-	m.subs[s] = struct{}{}
-	m.subsMu.Unlock()
-	var once sync.Once
-	return s.ch, func() {
-		once.Do(func() {
-			m.subsMu.Lock()
-			delete(m.subs, s)
-			m.subsMu.Unlock()
-			s.stop()
-		})
+// strategyStats reports the running strategies.
+func (m *Mesh) strategyStats() map[string]StrategyStats {
+	m.stratMu.Lock()
+	s := m.strat
+	m.stratMu.Unlock()
+	if s == nil {
+		return map[string]StrategyStats{}
 	}
+	return s.stats()
 }
 
-func (m *Mesh) publish(ev Event) {
-	m.subsMu.Lock()
-	defer m.subsMu.Unlock()
-	for s := range m.subs {
-		s.publish(ev)
-	}
+// emptyStats is what Stats returns after Close: zero counters, empty maps.
+func emptyStats() Stats {
+	return Stats{Members: map[State]int{}, Dropped: map[string]uint64{}, Events: map[EventType]uint64{},
+		Heartbeats: HeartbeatStats{Dropped: map[string]uint64{}}, Strategies: map[string]StrategyStats{}}
 }
 
-// Stats returns the engine's counters.
+// Stats returns the engine's counters. After Close it returns zero counters
+// with empty maps.
 func (m *Mesh) Stats() Stats {
 	var cs core.Stats
 	st := Stats{Members: map[State]int{}}
-	m.do(func(n *core.Node) {
+	err := m.do(func(n *core.Node) {
 		cs = n.Stats()
 		for _, mem := range n.Members() {
-			st.Members[mem.State]++
+			st.Members[fromState(mem.State)]++
 		}
 	})
+	if err != nil {
+		return emptyStats()
+	}
 	st.ProbesSent, st.ProbesFailed, st.IndirectProbes = cs.ProbesSent, cs.ProbesFailed, cs.IndirectProbes
 	st.Suspicions, st.Refutations = cs.Suspicions, cs.Refutations
 	st.PacketsIn, st.PacketsOut, st.BytesIn, st.BytesOut = cs.PacketsIn, cs.PacketsOut, cs.BytesIn, cs.BytesOut
@@ -386,13 +421,13 @@ func (m *Mesh) Stats() Stats {
 	}
 	st.Events = map[EventType]uint64{}
 	for t, c := range cs.Events {
-		st.Events[EventType(t)] = c
+		st.Events[fromEventType(membership.EventType(t))] = c
 	}
 	st.Heartbeats = HeartbeatStats{Sent: cs.HeartbeatsSent, Received: cs.HeartbeatsIn, Dropped: cs.HeartbeatDropped}
 	if m.mc != nil {
 		m.mc.addStats(&st.Heartbeats)
 	}
-	st.Strategies = m.strat.stats()
+	st.Strategies = m.strategyStats()
 	return st
 }
 
@@ -412,10 +447,18 @@ func (m *Mesh) Leave(ctx context.Context) error {
 }
 
 // Close stops the mesh abruptly without a leave message, as a crash would.
+// It returns once every goroutine of the mesh has ended and every channel
+// it handed out is closed. A second Close returns ErrClosed.
 func (m *Mesh) Close() error {
-	var err error
+	err := ErrClosed
 	m.closed.Do(func() {
-		m.strat.stop()
+		m.stratMu.Lock()
+		m.stratClosed = true
+		strat := m.strat
+		m.strat = nil
+		m.stratMu.Unlock()
+		strat.stop()
+		m.stratStops.Wait()
 		close(m.done)
 		err = m.conn.Close()
 		if m.mc != nil {
@@ -424,7 +467,7 @@ func (m *Mesh) Close() error {
 		m.wg.Wait()
 		m.subsMu.Lock()
 		subs := m.subs
-		m.subs = map[*subscriber]struct{}{}
+		m.subs, m.subsClosed = nil, true
 		m.subsMu.Unlock()
 		for s := range subs {
 			s.stop()

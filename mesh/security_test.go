@@ -187,20 +187,20 @@ func TestSlowSubscriber(t *testing.T) {
 		}
 		return false
 	})
-	want := map[string]mesh.EventType{"node-01": mesh.EventJoin, "node-02": mesh.EventJoin, "node-03": mesh.EventFail}
-	last := map[string]mesh.EventType{}
+	want := map[string]mesh.State{"node-01": mesh.StateAlive, "node-02": mesh.StateAlive, "node-03": mesh.StateDead}
+	last := map[string]mesh.State{}
 	timeout := time.After(5 * time.Second)
 	for !sameEvents(last, want) {
 		select {
 		case ev := <-ch:
-			last[ev.Member.Name] = ev.Type
+			last[ev.Member.Name] = ev.Member.State
 		case <-timeout:
 			t.Fatalf("final states not delivered: got %v, want %v", last, want)
 		}
 	}
 }
 
-func sameEvents(a, b map[string]mesh.EventType) bool {
+func sameEvents(a, b map[string]mesh.State) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -176,6 +176,12 @@ func (e *engine) multicast(x int32, data []byte) {
 
 // observe feeds one membership event of live node x into the measures.
 func (e *engine) observe(x int32, ev *membership.Event) {
+	if ev.Type == membership.EventSuspect || ev.Type == membership.EventAlive {
+		// Suspicion is not a verdict: the measures count verdicts, and the
+		// trace records them, so that its hash still compares with runs
+		// from before the engine reported suspicion.
+		return
+	}
 	m, ok := e.nameIdx[ev.Member.Name]
 	if !ok {
 		return

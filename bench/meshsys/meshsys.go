@@ -114,9 +114,11 @@ func (n *node) forward(events <-chan mesh.Event, sink func(harness.Event)) {
 			kind = harness.EventFailed
 		case mesh.EventLeave:
 			kind = harness.EventLeft
-		case mesh.EventUpdate:
-			// An update of an alive member says it is alive; harmless when
-			// already known, and it repairs a coalesced join.
+		case mesh.EventUpdate, mesh.EventAlive:
+			// An update or a refutation of an alive member says it is
+			// alive; harmless when already known, and it repairs a
+			// coalesced join. Suspicion (EventSuspect) is measured by
+			// polling View, as for every system, so it is skipped here.
 			if ev.Member.State != mesh.StateAlive {
 				continue
 			}

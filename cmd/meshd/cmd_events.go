@@ -20,7 +20,7 @@ func cmdEvents(args []string, stdout, stderr io.Writer) int {
 	c := &cli.Command{
 		Name:     "events",
 		Synopsis: "meshd events [--http HOST:PORT] [--json]",
-		Summary: `Streams membership events (join, leave, fail, update) from the local agent
+		Summary: `Streams membership events (join, leave, fail, update, suspect, alive) from the local agent
 until interrupted. The stream is the agent's GET /v1/events (Server-Sent
 Events), which 'curl -N' can read too.`,
 		Flags: append(flags, &cli.Flag{Name: "json", Usage: "print each event as a JSON line",
@@ -38,7 +38,7 @@ Events), which 'curl -N' can read too.`,
 		if asJSON {
 			return enc.Encode(ev)
 		}
-		_, err := fmt.Fprintf(stdout, "%s  %-6s  %s  %s  %s  incarnation=%d  %s\n",
+		_, err := fmt.Fprintf(stdout, "%s  %-7s  %s  %s  %s  incarnation=%d  %s\n",
 			ev.At.Local().Format(time.RFC3339), ev.Type, ev.Name, ev.Addr, ev.State, ev.Incarnation, formatMeta(ev.Meta))
 		return err
 	})

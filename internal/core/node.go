@@ -36,9 +36,9 @@ type Stats struct {
 	Suspicions, Refutations                  uint64
 	PacketsIn, PacketsOut, BytesIn, BytesOut uint64
 	HeartbeatsSent, HeartbeatsIn             uint64
-	Dropped                                  map[string]uint64 // by reason
-	HeartbeatDropped                         map[string]uint64 // by reason
-	Events                                   [4]uint64         // by membership.EventType
+	Dropped                                  map[string]uint64             // by reason
+	HeartbeatDropped                         map[string]uint64             // by reason
+	Events                                   [membership.EventTypes]uint64 // by membership.EventType
 }
 
 // Node is one member's protocol state.

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/wire"
 )
 
@@ -127,12 +128,16 @@ func (n *Node) deadline() time.Time {
 
 // collectEvents moves the table's new events to the output.
 func (n *Node) collectEvents() {
-	evs := n.table.TakeEvents()
-	for _, ev := range evs {
+	changed := false
+	for _, ev := range n.table.TakeEvents() {
 		n.stats.Events[ev.Type]++
 		n.events = append(n.events, ev)
+		// Suspicion and its refutation do not hurry anti-entropy: the
+		// suspect's own refutation spreads by gossip, and a wave of
+		// suspicions would otherwise start exchanges across the cluster.
+		changed = changed || (ev.Type != membership.EventSuspect && ev.Type != membership.EventAlive)
 	}
-	if len(evs) > 0 {
+	if changed {
 		n.hurryAntiEntropy()
 	}
 }

@@ -61,7 +61,11 @@ func (t *Table) applyKnown(now time.Time, e *entry, u Update) Outcome {
 		if e.State == StateSuspect && u.Inc == e.Incarnation {
 			return Confirmed
 		}
+		wasAlive := e.State == StateAlive
 		t.change(e, func(m *Member) { m.State, m.Incarnation, m.Since = StateSuspect, u.Inc, now })
+		if wasAlive {
+			t.emit(EventSuspect, e, now)
+		}
 		return Applied
 	case StateDead:
 		if u.Inc < e.Incarnation || !isLive(e.State) {
@@ -85,7 +89,7 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 	if !u.Addr.IsValid() {
 		return Ignored
 	}
-	wasLive := isLive(e.State)
+	wasLive, wasSuspect := isLive(e.State), e.State == StateSuspect
 	switch {
 	case u.Addr != t.addr(e):
 		// A new address is believed when the old owner is gone, or when the
@@ -111,6 +115,11 @@ func (t *Table) applyAlive(now time.Time, e *entry, u Update) Outcome {
 	switch {
 	case !wasLive:
 		t.emit(EventJoin, e, now)
+	case wasSuspect:
+		// One event, carrying any metadata or address that changed with
+		// the refutation: a reader that falls behind keeps only the newest
+		// event of a member anyway.
+		t.emit(EventAlive, e, now)
 	case metaChanged || addrChanged:
 		t.emit(EventUpdate, e, now)
 	}

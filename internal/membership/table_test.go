@@ -61,7 +61,7 @@ func TestRules(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, e.Type)
 	}
-	want := []EventType{EventJoin, EventFail, EventJoin, EventLeave}
+	want := []EventType{EventJoin, EventSuspect, EventAlive, EventFail, EventJoin, EventLeave}
 	if len(types) != len(want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
@@ -69,6 +69,30 @@ func TestRules(t *testing.T) {
 		if types[i] != want[i] {
 			t.Fatalf("events %v, want %v", types, want)
 		}
+	}
+}
+
+// Suspicion is an event when it starts and when it is refuted, not when a
+// suspicion at a higher incarnation replaces an older one.
+func TestSuspicionEvents(t *testing.T) {
+	tb := newTable()
+	tb.Apply(t0, alive("x", "10.0.0.2:1", 1), false)
+	tb.Apply(t0, Update{Name: "x", Inc: 1, State: StateSuspect}, false)
+	tb.Apply(t0, Update{Name: "x", Inc: 2, State: StateSuspect}, false) // still suspect
+	tb.Apply(t0, Update{Name: "x", Inc: 3, Addr: addr("10.0.0.2:1"), State: StateAlive,
+		Meta: map[string]string{"k": "v"}, MetaVer: 1}, false) // refuted, with new metadata
+	tb.Apply(t0, Update{Name: "x", Inc: 3, State: StateSuspect}, false)
+	tb.Apply(t0, Update{Name: "x", Inc: 3, State: StateDead}, false)
+	var got []string
+	for _, e := range tb.TakeEvents() {
+		got = append(got, fmt.Sprintf("%v/%v/%d", e.Type, e.Member.State, e.Member.Incarnation))
+	}
+	want := "[join/alive/1 suspect/suspect/1 alive/alive/3 suspect/suspect/3 fail/dead/3]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	if EventAlive.String() != "alive" || EventSuspect.String() != "suspect" || EventType(EventTypes).String() != "unknown" {
+		t.Fatal("event names")
 	}
 }
 

@@ -51,13 +51,18 @@ func (m Member) Clone() Member {
 type EventType uint8
 
 const (
-	EventJoin   EventType = iota // a member became alive (new, or back from dead/left)
-	EventLeave                   // a member left gracefully
-	EventFail                    // a member was declared dead
-	EventUpdate                  // an alive member changed its metadata or address
+	EventJoin    EventType = iota // a member became alive (new, or back from dead/left)
+	EventLeave                    // a member left gracefully
+	EventFail                     // a member was declared dead
+	EventUpdate                   // an alive member changed its metadata or address
+	EventSuspect                  // an alive member became suspect: it missed a probe
+	EventAlive                    // a suspect member refuted the suspicion and is alive again
+
+	// EventTypes is the number of event types, for tables indexed by type.
+	EventTypes = iota
 )
 
-var eventNames = [...]string{"join", "leave", "fail", "update"}
+var eventNames = [EventTypes]string{"join", "leave", "fail", "update", "suspect", "alive"}
 
 func (t EventType) String() string {
 	if int(t) < len(eventNames) {

@@ -3,7 +3,7 @@
 //
 //	GET  /v1/members  JSON array of {"name","addr","state","incarnation","meta"},
 //	                  state alive|suspect|dead|left, sorted by name
-//	GET  /v1/events   Server-Sent Events: "event: join|leave|fail|update" and
+//	GET  /v1/events   Server-Sent Events: "event: join|leave|fail|update|suspect|alive" and
 //	                  "data: {"type","at","name","addr","state","incarnation","meta"}"
 //	GET  /v1/health   200 {"status":"ok",...} while the agent runs, 503 while it leaves
 //	GET  /metrics     Prometheus text exposition

@@ -11,7 +11,7 @@
 //	packets_total{direction}                counter datagrams in/out
 //	bytes_total{direction}                  counter payload bytes in/out
 //	packets_dropped_total{reason}           counter datagrams dropped, by reason
-//	events_total{type}                      counter membership events: join, leave, fail, update
+//	events_total{type}                      counter membership events: join, leave, fail, update, suspect, alive
 //	heartbeats_total{direction}             counter multicast heartbeats sent/received
 //	heartbeats_dropped_total{reason}        counter heartbeats dropped, by reason
 //	strategy_polls_total{strategy}          counter discovery polls
@@ -63,7 +63,7 @@ func NewCollector(src Source) *Collector {
 		packets:      desc("packets_total", "Gossip datagrams, by direction (in, out).", "direction"),
 		bytes:        desc("bytes_total", "Gossip payload bytes, by direction (in, out).", "direction"),
 		dropped:      desc("packets_dropped_total", "Gossip datagrams dropped, by reason.", "reason"),
-		events:       desc("events_total", "Membership events, by type (join, leave, fail, update).", "type"),
+		events:       desc("events_total", "Membership events, by type (join, leave, fail, update, suspect, alive).", "type"),
 		heartbeats:   desc("heartbeats_total", "Multicast heartbeats, by direction (sent, received).", "direction"),
 		hbDropped:    desc("heartbeats_dropped_total", "Multicast heartbeats dropped, by reason.", "reason"),
 		polls:        desc("strategy_polls_total", "Discovery strategy polls.", "strategy"),
@@ -95,7 +95,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range []mesh.State{mesh.StateAlive, mesh.StateSuspect, mesh.StateDead, mesh.StateLeft} {
 		gauge(c.members, float64(st.Members[s]), s.String())
 	}
-	for _, t := range []mesh.EventType{mesh.EventJoin, mesh.EventLeave, mesh.EventFail, mesh.EventUpdate} {
+	for _, t := range mesh.EventTypes() {
 		counter(c.events, st.Events[t], t.String())
 	}
 	counter(c.probes, st.ProbesSent)
