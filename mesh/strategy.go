@@ -58,6 +58,11 @@ type StrategyStats struct {
 	LastSuccess time.Time
 	LastError   string
 	Seeds       int
+	// Failures counts failures by cause, for strategies that tell causes
+	// apart: the dns and dnssrv strategies count every failed DNS query by
+	// type and rcode ("AAAA REFUSED", "SRV SERVFAIL", "A timeout"), also
+	// when the poll as a whole succeeded on the other family. Nil otherwise.
+	Failures map[string]uint64
 }
 
 // StrategyReporter is implemented by strategies that count their polls. Stats

@@ -33,7 +33,9 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = time.Second
 	}
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -198,4 +200,41 @@ func FuzzParseSpec(f *testing.F) {
 			t.Fatalf("accepted an empty name from %q", s)
 		}
 	})
+}
+
+// TestOneFamilyFailingKeepsTheOther: each family stands on its own. A
+// family refused from the start contributes nothing and the other is used;
+// a family that fails later keeps its last good answer; either way the
+// failure is counted by type and rcode and logged once.
+func TestOneFamilyFailingKeepsTheOther(t *testing.T) {
+	for _, rc := range []int{mdns.RcodeRefused, mdns.RcodeServerFailure} {
+		t.Run(mdns.RcodeToString[rc], func(t *testing.T) {
+			logs := &dnstest.LogCapture{}
+			h := newHarness(t, Config{Name: "meshd.test", Logger: slog.New(logs)})
+			h.srv.SetIPs("meshd.test", "10.0.0.1", "10.0.0.2", "2001:db8::1")
+			h.srv.SetTypeRcode("meshd.test", mdns.TypeAAAA, rc)
+			h.run()
+			h.await("10.0.0.1:7946", "10.0.0.2:7946")
+			key := "AAAA " + mdns.RcodeToString[rc]
+			if st := h.s.Stats(); st.Failures[key] == 0 || st.Seeds != 2 || !strings.Contains(st.LastError, mdns.RcodeToString[rc]) {
+				t.Fatalf("stats %+v, want %s counted and 2 seeds", st, key)
+			}
+
+			// AAAA comes back; then A fails: the A addresses are kept.
+			h.srv.SetTypeRcode("meshd.test", mdns.TypeAAAA, 0)
+			all := []string{"10.0.0.1:7946", "10.0.0.2:7946", "[2001:db8::1]:7946"}
+			h.await(all...)
+			h.srv.SetTypeRcode("meshd.test", mdns.TypeA, rc)
+			h.srv.SetIPs("meshd.test", "10.0.0.9", "2001:db8::2")
+			h.await("10.0.0.1:7946", "10.0.0.2:7946", "[2001:db8::2]:7946")
+			dnstest.Polls(t, h.s, 3)
+			if st := h.s.Stats(); st.Failures["A "+mdns.RcodeToString[rc]] < 3 {
+				t.Fatalf("stats %+v, want the A failures counted", st)
+			}
+			// Two failure streaks (AAAA, then A), one warning each.
+			if n := logs.Count(slog.LevelWarn); n != 2 {
+				t.Fatalf("%d warnings, want 2 (one per streak): %q", n, logs.Lines())
+			}
+		})
+	}
 }

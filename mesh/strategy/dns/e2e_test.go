@@ -24,8 +24,8 @@ const (
 // all share one port, which is what an A record can express.
 func nodeIP(i int) string { return fmt.Sprintf("127.0.0.%d", i+1) }
 
-// freeSharedPort finds a UDP port free on every node address.
-func freeSharedPort(t *testing.T) int {
+// freeSharedPort finds a UDP port free on the addresses of nodes 0 to n-1.
+func freeSharedPort(t *testing.T, n int) int {
 	t.Helper()
 	for range 50 {
 		c, err := net.ListenPacket("udp", nodeIP(0)+":0")
@@ -35,7 +35,7 @@ func freeSharedPort(t *testing.T) int {
 		port := c.LocalAddr().(*net.UDPAddr).Port
 		conns := []net.PacketConn{c}
 		ok := true
-		for i := 1; i < e2eNodes; i++ {
+		for i := 1; i < n; i++ {
 			c, err := net.ListenPacket("udp", net.JoinHostPort(nodeIP(i), strconv.Itoa(port)))
 			if err != nil {
 				ok = false
@@ -93,7 +93,7 @@ func TestMeshFormsThroughDNSAndSurvivesRecordsVanishing(t *testing.T) {
 		ips = append(ips, nodeIP(i))
 	}
 	srv.SetIPs(e2eName, ips...)
-	port := freeSharedPort(t)
+	port := freeSharedPort(t, e2eNodes)
 	quiet := slog.New(slog.DiscardHandler)
 
 	var nodes []*mesh.Mesh
@@ -195,6 +195,72 @@ func TestMeshFormsThroughDNSAndSurvivesRecordsVanishing(t *testing.T) {
 		}
 		if st, ok := m.Stats().Strategies["dns"]; !ok || st.Polls == 0 {
 			t.Errorf("%s: engine reports no dns strategy stats: %+v", m.Local().Name, m.Stats().Strategies)
+		}
+	}
+}
+
+// TestMeshFormsThroughDnsmasqRefusingAAAA: four nodes whose only source of
+// seeds is a real dnsmasq that answers their name's A query and refuses its
+// AAAA query, as dnsmasq without upstream servers does. Every member must
+// still find every other.
+func TestMeshFormsThroughDnsmasqRefusingAAAA(t *testing.T) {
+	const n = 4
+	var records []string
+	for i := range n {
+		records = append(records, "--host-record="+e2eName+","+nodeIP(i))
+	}
+	d := dnstest.StartDnsmasq(t, records...)
+	port := freeSharedPort(t, n)
+	quiet := slog.New(slog.DiscardHandler)
+	var nodes []*mesh.Mesh
+	defer func() {
+		for _, m := range nodes {
+			m.Close()
+		}
+	}()
+	var strategies []*dns.Strategy
+	for i := range n {
+		s, err := dns.New(dns.Config{Name: e2eName, Port: port, Resolver: d.Addr, Interval: 200 * time.Millisecond, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := mesh.DefaultLocalConfig()
+		cfg.Name = fmt.Sprintf("node-%d", i)
+		cfg.BindAddr = net.JoinHostPort(nodeIP(i), strconv.Itoa(port))
+		cfg.Cluster = "dnsmasq-e2e"
+		cfg.Strategies = []mesh.Strategy{s}
+		cfg.Logger = quiet
+		cfg.Seed = int64(i + 1)
+		m, err := mesh.New(cfg)
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		nodes = append(nodes, m)
+		strategies = append(strategies, s)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		done := true
+		for _, m := range nodes {
+			if alive, _ := allAlive(m); alive != n {
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			for i, m := range nodes {
+				alive, others := allAlive(m)
+				t.Logf("%s: %d alive, others %v; strategy %+v", m.Local().Name, alive, others, strategies[i].Stats())
+			}
+			t.Fatalf("the mesh did not converge to %d alive members within 60s", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for i, s := range strategies {
+		if st := s.Stats(); st.Seeds != n || st.Failures["AAAA REFUSED"] == 0 {
+			t.Errorf("node %d: strategy stats %+v, want %d seeds and the AAAA refusals counted", i, st, n)
 		}
 	}
 }

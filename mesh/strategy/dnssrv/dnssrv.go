@@ -12,6 +12,7 @@ import (
 	"github.com/meshd/meshd/mesh/strategy/internal/dnsclient"
 	"github.com/meshd/meshd/mesh/strategy/internal/hostport"
 	"github.com/meshd/meshd/mesh/strategy/poll"
+	mdns "github.com/miekg/dns"
 )
 
 const (
@@ -30,8 +31,10 @@ type Strategy struct {
 	client *dnsclient.Client
 	poller *poll.Poller
 
+	failures dnsclient.Failures
+
 	mu   sync.Mutex
-	last map[string][]netip.Addr // target -> last good addresses
+	last map[string]map[uint16][]netip.Addr // target -> qtype -> last good addresses
 }
 
 var (
@@ -49,7 +52,7 @@ func New(cfg Config) (*Strategy, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Strategy{cfg: cfg, client: c, last: map[string][]netip.Addr{}}
+	s := &Strategy{cfg: cfg, client: c, last: map[string]map[uint16][]netip.Addr{}}
 	// One SRV query, then rounds of target lookups: room for a few timeouts.
 	s.poller = poll.New(poll.Options{Name: Kind, Interval: cfg.Interval, Timeout: 6 * cfg.Timeout, Logger: cfg.Logger}, s.poll)
 	return s, nil
@@ -64,14 +67,21 @@ func (s *Strategy) Run(ctx context.Context, found func([]string)) error {
 	return s.poller.Run(ctx, found)
 }
 
-// Stats returns the poll counters (mesh.StrategyReporter).
-func (s *Strategy) Stats() mesh.StrategyStats { return s.poller.Stats() }
+// Stats returns the poll counters (mesh.StrategyReporter), with every
+// failed query (the SRV query and each target's A and AAAA) counted by type
+// and rcode in Failures.
+func (s *Strategy) Stats() mesh.StrategyStats {
+	st := s.poller.Stats()
+	st.Failures = s.failures.Snapshot()
+	return st
+}
 
 // Wait blocks until the first good list was handed over or ctx ends.
 func (s *Strategy) Wait(ctx context.Context) error { return s.poller.Wait(ctx) }
 
 func (s *Strategy) poll(ctx context.Context) ([]string, error) {
 	targets, err := s.client.LookupSRV(ctx, s.cfg.Name)
+	s.failures.Add(mdns.TypeSRV, err)
 	if err != nil {
 		return nil, err
 	}
@@ -114,20 +124,39 @@ func (s *Strategy) poll(ctx context.Context) ([]string, error) {
 	return out, poll.Partial(errors.Join(errs...))
 }
 
-// resolve looks a target up, falling back to its last good addresses.
+// resolve looks a target up, each family on its own: a family that
+// answered replaces its last good addresses, one that failed falls back to
+// them (none the first time) and is reported, so a server that refuses the
+// AAAA query of a target with an A record still yields the target.
 func (s *Strategy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	key := strings.ToLower(host)
-	ips, err := s.client.LookupIP(ctx, host)
-	if err == nil && len(ips) == 0 {
-		err = errors.New("no addresses")
+	l, err := s.client.LookupFamilies(ctx, host, s.cfg.Family)
+	for _, f := range l.Families {
+		s.failures.Add(f.Qtype, f.Err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil {
-		return s.last[key], fmt.Errorf("SRV target %s: %w", host, err)
+	last := s.last[key]
+	if last == nil {
+		last = map[uint16][]netip.Addr{}
+		s.last[key] = last
 	}
-	s.last[key] = ips
-	return ips, nil
+	var ips []netip.Addr
+	var errs []error
+	for _, f := range l.Families {
+		if f.Err != nil {
+			ips = append(ips, last[f.Qtype]...)
+			errs = append(errs, fmt.Errorf("SRV target %s: %s records failed, keeping its last good %d addresses: %w",
+				host, mdns.TypeToString[f.Qtype], len(last[f.Qtype]), f.Err))
+			continue
+		}
+		last[f.Qtype] = f.Addrs
+		ips = append(ips, f.Addrs...)
+	}
+	if err == nil && len(ips) == 0 && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("SRV target %s: no addresses", host))
+	}
+	return ips, errors.Join(errs...)
 }
 
 // forget drops remembered targets that are no longer in the answer.

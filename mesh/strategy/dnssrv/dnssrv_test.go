@@ -33,7 +33,9 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = time.Second
 	}
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -177,4 +179,48 @@ func FuzzParseSpec(f *testing.F) {
 		c.Resolver = "127.0.0.1:1" // never the system resolver from a fuzzer
 		_, _ = New(c)
 	})
+}
+
+// TestTargetFamilyFailingKeepsTheOther: each target's lookup, and each of
+// its families, stands on its own. Targets whose AAAA query is refused or
+// fails from the start are found by their A records; a target whose A
+// query fails later keeps its last A addresses; every failure is counted
+// by type and rcode and a streak is logged once.
+func TestTargetFamilyFailingKeepsTheOther(t *testing.T) {
+	for _, rc := range []int{mdns.RcodeRefused, mdns.RcodeServerFailure} {
+		t.Run(mdns.RcodeToString[rc], func(t *testing.T) {
+			logs := &dnstest.LogCapture{}
+			h := newHarness(t, Config{Logger: slog.New(logs)})
+			var targets []dnstest.SRV
+			var want []string
+			for i := 1; i <= 3; i++ {
+				host := fmt.Sprintf("m%d.meshd.test", i)
+				h.srv.SetIPs(host, fmt.Sprintf("10.0.0.%d", i), fmt.Sprintf("2001:db8::%d", i))
+				h.srv.SetTypeRcode(host, mdns.TypeAAAA, rc)
+				targets = append(targets, dnstest.SRV{Target: host, Port: uint16(7000 + i)})
+				want = append(want, fmt.Sprintf("10.0.0.%d:%d", i, 7000+i))
+			}
+			h.srv.SetSRV(srvName, targets...)
+			h.run()
+			h.await(want...)
+			key := "AAAA " + mdns.RcodeToString[rc]
+			if st := h.s.Stats(); st.Failures[key] < 3 || st.Seeds != 3 {
+				t.Fatalf("stats %+v, want %s counted for each target and 3 seeds", st, key)
+			}
+
+			// m1's AAAA comes back, then its A fails: its A address stays.
+			h.srv.SetTypeRcode("m1.meshd.test", mdns.TypeAAAA, 0)
+			h.await(append([]string{"[2001:db8::1]:7001"}, want...)...)
+			h.srv.SetTypeRcode("m1.meshd.test", mdns.TypeA, rc)
+			h.srv.SetIPs("m1.meshd.test", "10.0.0.9", "2001:db8::1")
+			dnstest.Polls(t, h.s, 3)
+			h.await(append([]string{"[2001:db8::1]:7001"}, want...)...)
+			if st := h.s.Stats(); st.Failures["A "+mdns.RcodeToString[rc]] == 0 {
+				t.Fatalf("stats %+v, want the A failure counted", st)
+			}
+			if n := logs.Count(slog.LevelWarn); n != 1 {
+				t.Fatalf("%d warnings for one streak of partial failures, want 1: %q", n, logs.Lines())
+			}
+		})
+	}
 }

@@ -13,10 +13,15 @@
 // peer to join, not a server to pick.
 //
 // The SRV query failing (NXDOMAIN, SERVFAIL, timeout, truncation without
-// TCP) or answering nothing keeps the last good list. A single target that
-// fails to resolve keeps its last good addresses and is reported (counted,
-// logged once a minute at most), so one stale record does not hold the
-// others back.
+// TCP) or answering nothing keeps the last good list. Each target's lookup
+// stands on its own, and within it each family (A, AAAA): a target or a
+// family that fails keeps its last good addresses (none at start) and is
+// reported, so one stale record, or a server that refuses AAAA queries
+// (dnsmasq without upstream servers does), does not hold the others back.
+// A poll with such failures counts in Stats().Errors, every failed query
+// is counted by type and rcode in Stats().Failures ("AAAA REFUSED",
+// "SRV SERVFAIL"), and the streak is logged once, then at most once a
+// minute.
 //
 // As a one-line spec: "_gossip._udp.NAME[?interval=5s&resolver=ip:port&timeout=2s&family=any]".
 // In YAML:

@@ -16,6 +16,7 @@
 //	heartbeats_dropped_total{reason}        counter heartbeats dropped, by reason
 //	strategy_polls_total{strategy}          counter discovery polls
 //	strategy_errors_total{strategy}         counter failed discovery polls
+//	strategy_failures_total{strategy,cause} counter failures by cause, e.g. cause="AAAA REFUSED" (dns, dnssrv)
 //	strategy_seeds{strategy}                gauge   seeds in the strategy's last good answer
 //	strategy_last_success_timestamp_seconds{strategy} gauge
 //	build_info{version,goversion}           gauge   always 1
@@ -43,7 +44,7 @@ type Collector struct {
 
 	members, probes, probesFailed, indirect, suspicions, refutations,
 	packets, bytes, dropped, events, heartbeats, hbDropped,
-	polls, pollErrors, seeds, lastSuccess *prometheus.Desc
+	polls, pollErrors, failures, seeds, lastSuccess *prometheus.Desc
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -68,6 +69,7 @@ func NewCollector(src Source) *Collector {
 		hbDropped:    desc("heartbeats_dropped_total", "Multicast heartbeats dropped, by reason.", "reason"),
 		polls:        desc("strategy_polls_total", "Discovery strategy polls.", "strategy"),
 		pollErrors:   desc("strategy_errors_total", "Discovery strategy polls that failed.", "strategy"),
+		failures:     desc("strategy_failures_total", "Discovery failures by cause (the dns strategies: query type and rcode).", "strategy", "cause"),
 		seeds:        desc("strategy_seeds", "Seeds in the strategy's last good answer.", "strategy"),
 		lastSuccess:  desc("strategy_last_success_timestamp_seconds", "Unix time of the strategy's last successful poll.", "strategy"),
 	}
@@ -76,7 +78,7 @@ func NewCollector(src Source) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.members, c.probes, c.probesFailed, c.indirect, c.suspicions, c.refutations,
-		c.packets, c.bytes, c.dropped, c.events, c.heartbeats, c.hbDropped, c.polls, c.pollErrors, c.seeds, c.lastSuccess} {
+		c.packets, c.bytes, c.dropped, c.events, c.heartbeats, c.hbDropped, c.polls, c.pollErrors, c.failures, c.seeds, c.lastSuccess} {
 		ch <- d
 	}
 }
@@ -118,6 +120,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for name, s := range st.Strategies {
 		counter(c.polls, s.Polls, name)
 		counter(c.pollErrors, s.Errors, name)
+		for cause, n := range s.Failures {
+			counter(c.failures, n, name, cause)
+		}
 		gauge(c.seeds, float64(s.Seeds), name)
 		if !s.LastSuccess.IsZero() {
 			gauge(c.lastSuccess, float64(s.LastSuccess.UnixNano())/1e9, name)

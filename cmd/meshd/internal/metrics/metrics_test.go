@@ -29,7 +29,7 @@ func TestCollectorExposesEveryStat(t *testing.T) {
 		Events:     map[mesh.EventType]uint64{mesh.EventJoin: 5, mesh.EventFail: 1},
 		Heartbeats: mesh.HeartbeatStats{Sent: 3, Received: 6, Dropped: map[string]uint64{"replay": 2}},
 		Strategies: map[string]mesh.StrategyStats{
-			"dns": {Polls: 12, Errors: 2, Seeds: 4, LastSuccess: time.Unix(1700000000, 0)},
+			"dns": {Polls: 12, Errors: 2, Seeds: 4, LastSuccess: time.Unix(1700000000, 0), Failures: map[string]uint64{"AAAA REFUSED": 9}},
 		},
 	}}
 	reg := NewRegistry(src, "test")
@@ -94,6 +94,7 @@ func TestCollectorExposesEveryStat(t *testing.T) {
 		{"meshd_heartbeats_dropped_total", map[string]string{"reason": "replay"}, 2},
 		{"meshd_strategy_polls_total", map[string]string{"strategy": "dns"}, 12},
 		{"meshd_strategy_errors_total", map[string]string{"strategy": "dns"}, 2},
+		{"meshd_strategy_failures_total", map[string]string{"strategy": "dns", "cause": "AAAA REFUSED"}, 9},
 		{"meshd_strategy_seeds", map[string]string{"strategy": "dns"}, 4},
 		{"meshd_strategy_last_success_timestamp_seconds", map[string]string{"strategy": "dns"}, 1700000000},
 		{"meshd_build_info", map[string]string{"version": "test"}, 1},

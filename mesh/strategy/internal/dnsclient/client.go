@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -182,66 +181,6 @@ func matches(q, r *dns.Msg) error {
 			q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype])
 	}
 	return nil
-}
-
-// LookupIP returns the A and AAAA addresses of name, trying the search list
-// when the client uses the system resolver. Both queries must get an answer
-// (possibly empty): if either fails, so does the lookup, because half an
-// answer would silently drop the other family. A name that does not exist
-// is an error matching ErrNXDomain; a name without addresses returns an
-// empty list and no error.
-func (c *Client) LookupIP(ctx context.Context, name string) ([]netip.Addr, error) {
-	var last error
-	for _, n := range c.names(name) {
-		ips, err := c.lookupIP(ctx, n)
-		if err == nil && len(ips) > 0 {
-			return ips, nil
-		}
-		if err != nil && !errors.Is(err, ErrNXDomain) {
-			return nil, err
-		}
-		last = err
-	}
-	return nil, last
-}
-
-func (c *Client) lookupIP(ctx context.Context, fqdn string) ([]netip.Addr, error) {
-	type result struct {
-		ips []netip.Addr
-		err error
-	}
-	ch := make(chan result, 2)
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		go func() {
-			r, err := c.Query(ctx, fqdn, t)
-			ch <- result{Addrs(r, fqdn), err}
-		}()
-	}
-	var ips []netip.Addr
-	nx := 0
-	var errs []error
-	for range 2 {
-		res := <-ch
-		switch {
-		case errors.Is(res.err, ErrNXDomain):
-			nx++
-			errs = append(errs, res.err)
-		case res.err != nil:
-			errs = append(errs, res.err)
-		default:
-			ips = append(ips, res.ips...)
-		}
-	}
-	if len(errs) > nx {
-		// A real failure (timeout, SERVFAIL, truncation) beats NXDOMAIN.
-		return nil, errors.Join(errs...)
-	}
-	if nx == 2 {
-		return nil, errs[0]
-	}
-	// One family may say NXDOMAIN while the other answers (broken servers
-	// do this); the answer we have is the truth.
-	return ips, nil
 }
 
 // LookupSRV returns the SRV targets of name (absolute: SRV names are never

@@ -242,3 +242,69 @@ func FuzzAnswer(f *testing.F) {
 		}
 	})
 }
+
+func TestEachFamilyStandsOnItsOwn(t *testing.T) {
+	srv := dnstest.Start(t)
+	srv.SetIPs("meshd.test", "10.0.0.1", "2001:db8::1")
+	c := client(t, srv)
+	ctx := context.Background()
+
+	srv.SetTypeRcode("meshd.test", dns.TypeAAAA, dns.RcodeRefused)
+	l, err := c.LookupFamilies(ctx, "meshd.test", FamilyAny)
+	if err != nil || len(l.Families) != 2 || l.Name != "meshd.test." {
+		t.Fatalf("LookupFamilies = %+v, %v", l, err)
+	}
+	if a, aaaa := l.Families[0], l.Families[1]; a.Qtype != dns.TypeA || a.Err != nil || strs(a.Addrs)[0] != "10.0.0.1" ||
+		aaaa.Qtype != dns.TypeAAAA || aaaa.Err == nil || FailureKey(aaaa.Qtype, aaaa.Err) != "AAAA REFUSED" {
+		t.Fatalf("families %+v", l.Families)
+	}
+	if got := strs(l.Addrs()); !slices.Equal(got, []string{"10.0.0.1"}) || l.Err() == nil {
+		t.Fatalf("Addrs %q, Err %v", got, l.Err())
+	}
+	// The hostport.Resolver view: the family that answered is the answer.
+	if ips, err := c.LookupIP(ctx, "meshd.test"); err != nil || !slices.Equal(strs(ips), []string{"10.0.0.1"}) {
+		t.Fatalf("LookupIP = %v, %v", ips, err)
+	}
+	// A family not asked cannot fail.
+	if l, err := c.LookupFamilies(ctx, "meshd.test", FamilyIPv4); err != nil || len(l.Families) != 1 || l.Err() != nil {
+		t.Fatalf("ipv4 only: %+v, %v", l, err)
+	}
+	// Every family failing is an error, with each failure in the Lookup.
+	srv.SetTypeRcode("meshd.test", dns.TypeA, dns.RcodeServerFailure)
+	l, err = c.LookupFamilies(ctx, "meshd.test", FamilyAny)
+	if err == nil || errors.Is(err, ErrNXDomain) || FailureKey(dns.TypeA, l.Families[0].Err) != "A SERVFAIL" {
+		t.Fatalf("both failing: %+v, %v", l, err)
+	}
+	if _, err := c.LookupIP(ctx, "meshd.test"); err == nil {
+		t.Fatal("LookupIP with both families failing gave no error")
+	}
+	// NXDOMAIN for one family while the other answers is "none of this family".
+	srv.SetTypeRcode("meshd.test", dns.TypeA, 0)
+	srv.SetTypeRcode("meshd.test", dns.TypeAAAA, dns.RcodeNameError)
+	if l, err := c.LookupFamilies(ctx, "meshd.test", FamilyAny); err != nil || l.Err() != nil || len(l.Addrs()) != 1 {
+		t.Fatalf("AAAA NXDOMAIN: %+v, %v", l, err)
+	}
+}
+
+func TestCause(t *testing.T) {
+	for want, err := range map[string]error{
+		"REFUSED":   &RcodeError{Rcode: dns.RcodeRefused},
+		"RCODE3841": &RcodeError{Rcode: 3841},
+		"truncated": fmt.Errorf("x: %w", ErrTruncated),
+		"timeout":   context.DeadlineExceeded,
+		"error":     errors.New("connection refused"),
+		"":          nil,
+	} {
+		if got := Cause(err); got != want {
+			t.Errorf("Cause(%v) = %q, want %q", err, got, want)
+		}
+	}
+	var f Failures
+	for i := range 2 * maxFailureKeys {
+		f.Add(dns.TypeA, &RcodeError{Rcode: 100 + i})
+	}
+	f.Add(dns.TypeA, nil)
+	if n := len(f.Snapshot()); n != maxFailureKeys+1 {
+		t.Fatalf("%d keys, want at most %d and %q", n, maxFailureKeys, otherFailures)
+	}
+}

@@ -1,8 +1,10 @@
 package dnsclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/miekg/dns"
 )
@@ -37,4 +39,25 @@ func rcodeName(rc int) string {
 		return s
 	}
 	return fmt.Sprintf("RCODE%d", rc)
+}
+
+// Cause names why a query failed, in the words of a DNS operator: the rcode
+// ("REFUSED", "SERVFAIL", "NXDOMAIN"), "timeout", "truncated" or "error"
+// for any other transport failure. It is the key failures are counted by.
+func Cause(err error) string {
+	var rc *RcodeError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &rc):
+		return rcodeName(rc.Rcode)
+	case errors.Is(err, ErrTruncated):
+		return "truncated"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "error"
 }

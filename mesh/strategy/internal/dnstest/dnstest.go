@@ -1,8 +1,11 @@
 // Package dnstest runs a real DNS server (github.com/miekg/dns) on
 // 127.0.0.1, UDP and TCP on one port, whose records and failures tests
 // change between polls: records added and removed, NXDOMAIN, SERVFAIL,
-// silence (timeouts), truncated UDP answers, TCP refused. Tests never query
-// any other server.
+// silence (timeouts), truncated UDP answers, TCP refused, one query type
+// refused while the other is answered. Tests never query any other server.
+//
+// StartDnsmasq runs a real dnsmasq instead, for what a real server does
+// that a test server only imitates.
 package dnstest
 
 import (
@@ -26,6 +29,7 @@ type Server struct {
 	mu       sync.Mutex
 	records  map[string][]dns.RR // lower-case FQDN -> records of any type
 	rcodes   map[string]int      // lower-case FQDN -> forced rcode
+	typed    map[typedName]int   // (FQDN, qtype) -> forced rcode for that type only
 	silent   bool                // answer nothing (client times out)
 	truncate bool                // UDP answers carry TC and only their first record
 	noTCP    bool                // TCP connections are closed unanswered
@@ -33,10 +37,16 @@ type Server struct {
 	udpQueries, tcpQueries atomic.Int64
 }
 
+// typedName is a name and a query type.
+type typedName struct {
+	name  string
+	qtype uint16
+}
+
 // Start starts a server on 127.0.0.1 and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{records: map[string][]dns.RR{}, rcodes: map[string]int{}}
+	s := &Server{records: map[string][]dns.RR{}, rcodes: map[string]int{}, typed: map[typedName]int{}}
 	var pc net.PacketConn
 	var l net.Listener
 	// The UDP port picked by the kernel may be taken for TCP; try a few.
@@ -184,6 +194,21 @@ func (s *Server) SetRcode(name string, rcode int) {
 	}
 }
 
+// SetTypeRcode forces an rcode for the queries of one type for name only
+// (dns.TypeAAAA, dns.RcodeRefused: what dnsmasq answers for the AAAA of a
+// name it has only an A record for); 0 clears. It takes precedence over
+// SetRcode.
+func (s *Server) SetTypeRcode(name string, qtype uint16, rcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := typedName{key(name), qtype}
+	if rcode == 0 {
+		delete(s.typed, k)
+	} else {
+		s.typed[k] = rcode
+	}
+}
+
 // SetSilent makes the server answer nothing, so clients time out.
 func (s *Server) SetSilent(on bool) { s.mu.Lock(); s.silent = on; s.mu.Unlock() }
 
@@ -239,6 +264,10 @@ func (s *Server) answer(q *dns.Msg) *dns.Msg {
 	r.SetReply(q)
 	r.Authoritative = true
 	name, qtype := key(q.Question[0].Name), q.Question[0].Qtype
+	if rc, ok := s.typed[typedName{name, qtype}]; ok {
+		r.Rcode = rc
+		return r
+	}
 	if rc, ok := s.rcodes[name]; ok {
 		r.Rcode = rc
 		return r
