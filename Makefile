@@ -5,9 +5,9 @@
 # then runs every test with the race detector.
 #
 # `make test-quick` installs nothing and needs no root: every test without
-# the race detector and with -short (the long scale runs shrink), the
-# Kubernetes API server and dnsmasq tests skipped when their binaries are
-# absent.
+# the race detector and with -short (which skips the longest scale tests),
+# the Kubernetes API server and dnsmasq tests skipped when their binaries
+# are absent.
 
 GO ?= go
 export MESHD_K8S_BIN ?= /var/cache/meshd-k8s/bin

@@ -30,8 +30,8 @@
 //     joins whatever in it is not alive, so partitions heal on their own
 //     (libcluster#148).
 //   - The first poll runs on the strategy's goroutine: a dead DNS server does
-//     not block start-up (libcluster#40). Every strategy here has a Wait
-//     method for programs that want seeds before going on.
+//     not block start-up. Every strategy here has a Wait method for
+//     programs that want seeds before going on, as libcluster#40 asked.
 //   - IPv6 everywhere: "[2001:db8::1]:7946" in and out, AAAA with A.
 //   - Several strategies can run at once (mesh.Config.Strategies is a
 //     list); the mesh joins the union of their latest lists.

@@ -6,8 +6,8 @@
 // does not have to relearn them:
 //
 //   - The first poll runs at once and on the strategy's own goroutine, so a
-//     slow or dead source never blocks start-up (libcluster#40). A caller that
-//     wants to wait for seeds says so with Poller.Wait.
+//     slow or dead source never blocks start-up. A caller that wants to wait
+//     for seeds, as libcluster#40 asked, says so with Poller.Wait.
 //   - A failed poll keeps the last good list: found is not called, so nothing
 //     is forgotten because DNS hiccuped (libcluster#190). Discovery only feeds
 //     seeds; gossip alone decides who is dead.
