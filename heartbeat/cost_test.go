@@ -72,7 +72,7 @@ func (s *lanSim) run(tb testing.TB, d time.Duration) {
 			}
 			s.recvBytes += uint64(len(pkt) + ipUDPHeaders)
 			dec, err := p.Receive(s.now, src, pkt, s.views[j])
-			if err != nil && dropReason(tb, err) != ReasonRateLimited {
+			if err != nil && dropReason(tb, err) != ErrRateLimited {
 				tb.Fatalf("member %d dropped member %d's heartbeat: %v", j, who, err)
 			}
 			if dec.Join {

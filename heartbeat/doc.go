@@ -28,22 +28,25 @@
 // # What a receiver drops
 //
 // Every datagram handed to Receive is counted exactly once: in
-// Stats.Received when it was accepted, or in Stats.Dropped under one reason:
+// Stats.Received when it was accepted, or in Stats.Dropped under one reason
+// (the Err* values; their text is the key):
 //
-//	foreign-cluster  another cluster's heartbeat (header tag or body differs)
-//	bad-key          sealed, and no key of the ring opens it (or no ring set)
-//	unsealed         not sealed although a keyring is set
-//	replay           sealed, with a sequence not above the last one seen from
-//	                 that sender (also a copy arriving on a second interface)
-//	stale            sealed, with a timestamp farther than MaxSkew from now
-//	malformed        not a heartbeat: random bytes, truncated, oversized,
-//	                 unknown version, invalid fields
-//	libcluster       an Elixir libcluster "heartbeat::" packet on the same group
-//	self             our own heartbeat, looped back
-//	rate-limited     valid, but the join/sync token bucket was empty
+//	foreign-cluster        another cluster's heartbeat (header tag or body differs)
+//	bad-key                sealed, and no key of the ring opens it
+//	encrypted-without-key  sealed, and no keyring is set
+//	unencrypted            not sealed although a keyring is set
+//	replay                 sealed, with a sequence not above the last one seen from
+//	                       that sender (also a copy arriving on a second interface)
+//	stale                  sealed, with a timestamp farther than MaxSkew from now
+//	malformed              not a heartbeat: random bytes, truncated, oversized,
+//	                       unknown version, invalid fields
+//	libcluster             an Elixir libcluster "heartbeat::" packet on the same group
+//	self                   our own heartbeat, looped back
+//	rate-limited           valid, but the join/sync token bucket was empty
 //
-// Receive returns a *DropError naming the reason; callers should count, not
-// log, each drop, because a busy LAN can deliver many foreign packets.
+// Receive returns a *DropError, which errors.Is matches against its reason.
+// Callers should count each drop and log only a rate-limited sample, because
+// a busy LAN can deliver many foreign packets.
 //
 // # Replay protection
 //

@@ -39,19 +39,19 @@ func TestDropsAreCountedByReason(t *testing.T) {
 	cases := []struct {
 		name   string
 		pkt    []byte
-		reason string
+		reason error
 	}{
-		{"wrong key", mustTick(t, wrongKeyA, t0, announce("a", 1)), ReasonBadKey},
-		{"foreign cluster", mustTick(t, otherCluster, t0, announce("a", 1)), ReasonForeignCluster},
-		{"unsealed to a keyed receiver", mustTick(t, plainA, t0, announce("a", 1)), ReasonUnsealed},
-		{"own heartbeat", mustTick(t, self, t0, announce("b", 2)), ReasonSelf},
-		{"libcluster", libclusterHeartbeat("app@10.0.0.7"), ReasonLibcluster},
-		{"libcluster sealed", libclusterSealed, ReasonMalformed},
-		{"random bytes", random, ReasonMalformed},
-		{"empty", nil, ReasonMalformed},
-		{"magic only", []byte("MH"), ReasonMalformed},
-		{"gossip packet", append([]byte("M\x01"), random[:40]...), ReasonMalformed},
-		{"oversized", append(mustTick(t, sealedA, t0, announce("a", 1)), make([]byte, MaxPacketLen)...), ReasonMalformed},
+		{"wrong key", mustTick(t, wrongKeyA, t0, announce("a", 1)), ErrBadKey},
+		{"foreign cluster", mustTick(t, otherCluster, t0, announce("a", 1)), ErrForeignCluster},
+		{"unsealed to a keyed receiver", mustTick(t, plainA, t0, announce("a", 1)), ErrUnencrypted},
+		{"own heartbeat", mustTick(t, self, t0, announce("b", 2)), ErrSelf},
+		{"libcluster", libclusterHeartbeat("app@10.0.0.7"), ErrLibcluster},
+		{"libcluster sealed", libclusterSealed, ErrMalformed},
+		{"random bytes", random, ErrMalformed},
+		{"empty", nil, ErrMalformed},
+		{"magic only", []byte("MH"), ErrMalformed},
+		{"gossip packet", append([]byte("M\x01"), random[:40]...), ErrMalformed},
+		{"oversized", append(mustTick(t, sealedA, t0, announce("a", 1)), make([]byte, MaxPacketLen)...), ErrMalformed},
 	}
 	b := newProto(t, Config{Name: "b", Keys: [][]byte{k1}})
 	for i, c := range cases {
@@ -66,7 +66,7 @@ func TestDropsAreCountedByReason(t *testing.T) {
 	}
 	want := map[string]uint64{}
 	for _, c := range cases {
-		want[c.reason]++
+		want[c.reason.Error()]++
 	}
 	got := b.Stats().Dropped
 	for r, n := range want {
@@ -79,12 +79,12 @@ func TestDropsAreCountedByReason(t *testing.T) {
 	}
 }
 
-func TestSealedHeartbeatToUnkeyedReceiverIsBadKey(t *testing.T) {
+func TestSealedHeartbeatToUnkeyedReceiverIsEncryptedWithoutKey(t *testing.T) {
 	a := newProto(t, Config{Name: "a", Keys: [][]byte{key(1)}})
 	b := newProto(t, Config{Name: "b"})
 	_, err := b.Receive(t0, src, mustTick(t, a, t0, announce("a", 1)), nil)
-	if got := dropReason(t, err); got != ReasonBadKey {
-		t.Fatalf("dropped as %q, want bad-key", got)
+	if got := dropReason(t, err); got != ErrSealedWithoutKey {
+		t.Fatalf("dropped as %v, want encrypted-without-key", got)
 	}
 }
 
@@ -93,7 +93,7 @@ func TestKeyRotation(t *testing.T) {
 	a := newProto(t, Config{Name: "a", Keys: [][]byte{oldKey}})
 	b := newProto(t, Config{Name: "b", Keys: [][]byte{newKey, oldKey}})
 	now := t0
-	step := func(want string) {
+	step := func(want error) {
 		t.Helper()
 		now = now.Add(3 * time.Second)
 		_, err := b.Receive(now, src, mustTick(t, a, now, announce("a", 1)), nil)
@@ -101,23 +101,23 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatalf("dropped as %q (%v), want %q", got, err, want)
 		}
 	}
-	step("") // b opens with its secondary key
+	step(nil) // b opens with its secondary key
 	if err := a.SetKeys([][]byte{newKey, oldKey}); err != nil {
 		t.Fatal(err)
 	}
-	step("")
+	step(nil)
 	if err := b.SetKeys([][]byte{newKey}); err != nil {
 		t.Fatal(err)
 	}
-	step("") // a seals with newKey now
+	step(nil) // a seals with newKey now
 	if err := a.SetKeys([][]byte{oldKey}); err != nil {
 		t.Fatal(err)
 	}
-	step(ReasonBadKey)
+	step(ErrBadKey)
 	if err := b.SetKeys(nil); err != nil {
 		t.Fatal(err)
 	}
-	step(ReasonBadKey) // sealed, and b has no ring any more
+	step(ErrSealedWithoutKey) // sealed, and b has no ring any more
 }
 
 func TestReplayIsRejected(t *testing.T) {
@@ -129,18 +129,18 @@ func TestReplayIsRejected(t *testing.T) {
 	if _, err := b.Receive(t0, src, first, nil); err != nil {
 		t.Fatalf("first: %v", err)
 	}
-	if _, err := b.Receive(t0.Add(time.Millisecond), src, first, nil); dropReason(t, err) != ReasonReplay {
+	if _, err := b.Receive(t0.Add(time.Millisecond), src, first, nil); dropReason(t, err) != ErrReplay {
 		t.Fatalf("same heartbeat again: %v, want replay", err)
 	}
 	if _, err := b.Receive(t0.Add(2*time.Second), src, second, nil); err != nil {
 		t.Fatalf("second: %v", err)
 	}
-	if _, err := b.Receive(t0.Add(3*time.Second), src, first, nil); dropReason(t, err) != ReasonReplay {
+	if _, err := b.Receive(t0.Add(3*time.Second), src, first, nil); dropReason(t, err) != ErrReplay {
 		t.Fatalf("older heartbeat after a newer one: %v, want replay", err)
 	}
 	// Long after, the old heartbeat is outside the skew window.
 	late := t0.Add(DefaultMaxSkew + 5*time.Second)
-	if _, err := b.Receive(late, src, second, nil); dropReason(t, err) != ReasonStale {
+	if _, err := b.Receive(late, src, second, nil); dropReason(t, err) != ErrStale {
 		t.Fatalf("replay after MaxSkew: %v, want stale", err)
 	}
 	checkAccounting(t, b, 5)
@@ -165,7 +165,7 @@ func TestStaleTimestampsAreRejected(t *testing.T) {
 	for _, skew := range []time.Duration{-6 * time.Second, 6 * time.Second} {
 		a.next = time.Time{}
 		pkt := mustTick(t, a, t0.Add(skew), announce("a", 1))
-		if _, err := b.Receive(t0, src, pkt, nil); dropReason(t, err) != ReasonStale {
+		if _, err := b.Receive(t0, src, pkt, nil); dropReason(t, err) != ErrStale {
 			t.Errorf("clock %v off: %v, want stale", skew, err)
 		}
 	}
@@ -185,7 +185,7 @@ func TestRestartedSenderWithClockSetBackIsAcceptedAfterTwoSkews(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The sender restarts with its clock 3s behind: its sequence is lower.
-	if _, err := b.Receive(t0.Add(time.Second), src, mustTick(t, mk(), t0.Add(-2*time.Second), announce("a", 1)), nil); dropReason(t, err) != ReasonReplay {
+	if _, err := b.Receive(t0.Add(time.Second), src, mustTick(t, mk(), t0.Add(-2*time.Second), announce("a", 1)), nil); dropReason(t, err) != ErrReplay {
 		t.Fatalf("lower sequence soon after: %v, want replay", err)
 	}
 	now := t0.Add(11 * time.Second)
@@ -200,7 +200,7 @@ func TestCopyOnASecondInterfaceCountsAsReplay(t *testing.T) {
 	pkt := mustTick(t, a, t0, announce("a", 1))
 	b.Receive(t0, src, pkt, nil)
 	_, err := b.Receive(t0, src, bytes.Clone(pkt), nil)
-	if dropReason(t, err) != ReasonReplay {
+	if dropReason(t, err) != ErrReplay {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
@@ -215,7 +215,7 @@ func TestForeignClusterWithCollidingTagIsStillForeign(t *testing.T) {
 	if err := encodeBody(&buf, body{Announce: a, Seq: 1, Time: t0.UnixNano()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Receive(t0, src, buf.Bytes(), nil); dropReason(t, err) != ReasonForeignCluster {
+	if _, err := b.Receive(t0, src, buf.Bytes(), nil); dropReason(t, err) != ErrForeignCluster {
 		t.Fatalf("%v, want foreign-cluster", err)
 	}
 }
@@ -227,14 +227,14 @@ func TestTamperedSealedHeartbeatIsBadKey(t *testing.T) {
 	for i := headerLen; i < len(pkt); i++ {
 		bad := bytes.Clone(pkt)
 		bad[i] ^= 0x40
-		if _, err := b.Receive(t0, src, bad, nil); dropReason(t, err) != ReasonBadKey {
+		if _, err := b.Receive(t0, src, bad, nil); dropReason(t, err) != ErrBadKey {
 			t.Fatalf("byte %d flipped: %v, want bad-key", i, err)
 		}
 	}
 	// Truncations are either not a heartbeat or fail authentication.
 	for n := 0; n < len(pkt); n++ {
 		_, err := b.Receive(t0, src, pkt[:n], nil)
-		if r := dropReason(t, err); r != ReasonBadKey && r != ReasonMalformed {
+		if r := dropReason(t, err); r != ErrBadKey && r != ErrMalformed {
 			t.Fatalf("truncated to %d: %v", n, err)
 		}
 	}
@@ -265,7 +265,7 @@ func TestMalformedUnsealedBodies(t *testing.T) {
 	calls := 0
 	for name, pkt := range cases {
 		calls++
-		if _, err := b.Receive(t0, src, pkt, nil); dropReason(t, err) != ReasonMalformed {
+		if _, err := b.Receive(t0, src, pkt, nil); dropReason(t, err) != ErrMalformed {
 			t.Errorf("%s: %v, want malformed", name, err)
 		}
 	}

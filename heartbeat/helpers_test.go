@@ -1,6 +1,7 @@
 package heartbeat
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -80,15 +81,19 @@ func mustTick(t testing.TB, p *Protocol, now time.Time, self Announce) []byte {
 	return pkt
 }
 
-// dropReason returns the reason of a Receive error, or "" for nil.
-func dropReason(t testing.TB, err error) string {
+// dropReason returns the reason of a Receive error, or nil for nil. It
+// checks that errors.Is matches the reason, as the core relies on.
+func dropReason(t testing.TB, err error) error {
 	t.Helper()
 	if err == nil {
-		return ""
+		return nil
 	}
 	de, ok := err.(*DropError)
 	if !ok {
 		t.Fatalf("Receive error %T %v, want *DropError", err, err)
+	}
+	if !errors.Is(err, de.Reason) {
+		t.Fatalf("errors.Is(%v, %v) is false", err, de.Reason)
 	}
 	return de.Reason
 }

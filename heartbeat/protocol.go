@@ -157,86 +157,87 @@ func (p *Protocol) encode(now time.Time, self Announce) ([]byte, error) {
 // dropped (counted in Stats by reason). view is the caller's current table;
 // nil means an empty one.
 func (p *Protocol) Receive(now time.Time, from netip.AddrPort, pkt []byte, view View) (Decision, error) {
-	b, reason, err := p.accept(now, pkt)
-	if reason == "" {
+	b, drop := p.accept(now, pkt)
+	if drop == nil {
 		var d Decision
-		if d, reason = p.decide(now, b, view); reason == "" {
+		if d, drop = p.decide(now, b, view); drop == nil {
 			p.stats.Received++
 			return d, nil
 		}
 	}
-	p.stats.Dropped[reason]++
-	return Decision{}, &DropError{Reason: reason, From: from, Err: err}
+	p.stats.Dropped[drop.Reason.Error()]++
+	drop.From = from
+	return Decision{}, drop
 }
 
 // accept authenticates and parses pkt, returning a drop reason if it is not
 // a fresh heartbeat of our cluster from another node.
-func (p *Protocol) accept(now time.Time, pkt []byte) (body, string, error) {
+func (p *Protocol) accept(now time.Time, pkt []byte) (body, *DropError) {
 	if len(pkt) > MaxPacketLen {
-		return body{}, ReasonMalformed, fmt.Errorf("%d bytes, at most %d", len(pkt), MaxPacketLen)
+		return body{}, &DropError{Reason: ErrMalformed, Err: fmt.Errorf("%d bytes, at most %d", len(pkt), MaxPacketLen)}
 	}
 	h, err := parseHeader(pkt)
 	if err != nil {
 		if bytes.HasPrefix(pkt, libclusterPrefix) {
-			return body{}, ReasonLibcluster, nil
+			return body{}, &DropError{Reason: ErrLibcluster}
 		}
-		return body{}, ReasonMalformed, err
+		return body{}, &DropError{Reason: ErrMalformed, Err: err}
 	}
 	if h.tag != p.tag {
-		return body{}, ReasonForeignCluster, nil
+		return body{}, &DropError{Reason: ErrForeignCluster, Err: fmt.Errorf("name tag 0x%08x; this cluster's is 0x%08x", h.tag, p.tag)}
 	}
 	sealed := h.flags&flagSealed != 0
 	plain := pkt[headerLen:]
 	switch {
 	case sealed && p.keys == nil:
-		return body{}, ReasonBadKey, errors.New("sealed, and no keyring is set")
+		return body{}, &DropError{Reason: ErrSealedWithoutKey}
 	case !sealed && p.keys != nil:
-		return body{}, ReasonUnsealed, nil
+		return body{}, &DropError{Reason: ErrUnencrypted}
 	case sealed:
 		p.aad = append(append(p.aad[:0], pkt[:headerLen]...), p.cfg.Cluster...)
 		out, err := p.keys.Open(p.plain[:0], pkt[headerLen:], p.aad)
 		if err != nil {
-			return body{}, ReasonBadKey, err
+			return body{}, &DropError{Reason: ErrBadKey, Err: err}
 		}
 		p.plain, plain = out, out
 	}
 	b, err := decodeBody(plain)
 	if err != nil {
-		return body{}, ReasonMalformed, err
+		return body{}, &DropError{Reason: ErrMalformed, Err: err}
 	}
 	if b.Cluster != p.cfg.Cluster {
-		return body{}, ReasonForeignCluster, nil
+		return body{}, &DropError{Reason: ErrForeignCluster, Err: fmt.Errorf("cluster %q; this one is %q", b.Cluster, p.cfg.Cluster)}
 	}
 	if b.Name == p.cfg.Name {
-		return body{}, ReasonSelf, nil
+		return body{}, &DropError{Reason: ErrSelf}
 	}
 	if sealed {
-		if reason, err := p.checkFresh(now, b); reason != "" {
-			return body{}, reason, err
+		if drop := p.checkFresh(now, b); drop != nil {
+			return body{}, drop
 		}
 	}
-	return b, "", nil
+	return b, nil
 }
 
 // checkFresh rejects replayed and stale sealed heartbeats and remembers the
 // sender's sequence.
-func (p *Protocol) checkFresh(now time.Time, b body) (string, error) {
+func (p *Protocol) checkFresh(now time.Time, b body) *DropError {
 	skew := now.Sub(time.Unix(0, b.Time))
 	if skew > p.cfg.MaxSkew || skew < -p.cfg.MaxSkew {
-		return ReasonStale, fmt.Errorf("timestamp %v from now, at most ±%v", skew, p.cfg.MaxSkew)
+		return &DropError{Reason: ErrStale, Err: fmt.Errorf("timestamp %v from now, at most ±%v", skew, p.cfg.MaxSkew)}
 	}
 	// A sender not heard for 2*MaxSkew is forgotten: every heartbeat it sent
 	// before is already outside the skew window.
 	if last, ok := p.seen.get(b.Name); ok && now.Sub(last.at) <= 2*p.cfg.MaxSkew && b.Seq <= last.seq {
-		return ReasonReplay, fmt.Errorf("sequence %d, last seen %d", b.Seq, last.seq)
+		return &DropError{Reason: ErrReplay, Err: fmt.Errorf("sequence %d, last seen %d", b.Seq, last.seq)}
 	}
 	p.seen.put(b.Name, seen{seq: b.Seq, at: now})
-	return "", nil
+	return nil
 }
 
 // decide turns an accepted heartbeat into a Decision, rate-limiting the
 // joins and syncs it triggers.
-func (p *Protocol) decide(now time.Time, b body, view View) (Decision, string) {
+func (p *Protocol) decide(now time.Time, b body, view View) (Decision, *DropError) {
 	if view == nil {
 		view = emptyView{}
 	}
@@ -247,21 +248,21 @@ func (p *Protocol) decide(now time.Time, b body, view View) (Decision, string) {
 		d.Sync = true
 	}
 	if !d.Join && !d.Sync {
-		return d, ""
+		return d, nil
 	}
 	if last, ok := p.acted.get(b.Name); ok {
 		if since := now.Sub(last); since >= 0 && since < p.cfg.Cooldown {
 			// Acted on this sender recently; the exchange is likely still
 			// under way. Not a drop: the heartbeat itself was fine.
 			d.Join, d.Sync = false, false
-			return d, ""
+			return d, nil
 		}
 	}
 	if !p.bucket.take(now) {
-		return Decision{}, ReasonRateLimited
+		return Decision{}, &DropError{Reason: ErrRateLimited}
 	}
 	p.acted.put(b.Name, now)
-	return d, ""
+	return d, nil
 }
 
 type emptyView struct{}

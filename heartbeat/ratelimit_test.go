@@ -33,7 +33,7 @@ func TestJoinStormIsRateLimited(t *testing.T) {
 		for _, pkt := range heartbeatsOf(t, nodes, now) {
 			calls++
 			d, err := b.Receive(now, src, pkt, view)
-			if err != nil && dropReason(t, err) != ReasonRateLimited {
+			if err != nil && dropReason(t, err) != ErrRateLimited {
 				t.Fatalf("unexpected drop %v", err)
 			}
 			if d.Join {
@@ -49,7 +49,7 @@ func TestJoinStormIsRateLimited(t *testing.T) {
 		t.Fatalf("%d joins in 10s, want about 20 per second", joins)
 	}
 	s := b.Stats()
-	if s.Dropped[ReasonRateLimited] == 0 {
+	if s.Dropped[ErrRateLimited.Error()] == 0 {
 		t.Fatalf("no rate-limited drops counted: %+v", s)
 	}
 	checkAccounting(t, b, calls)

@@ -1,23 +1,26 @@
 package heartbeat
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
 )
 
-// Drop reasons, the keys of Stats.Dropped. The package doc says what each
+// Drop reasons. A *DropError matches its reason with errors.Is, and the
+// reason's text is its key in Stats.Dropped. The package doc says what each
 // one means.
-const (
-	ReasonForeignCluster = "foreign-cluster"
-	ReasonBadKey         = "bad-key"
-	ReasonUnsealed       = "unsealed"
-	ReasonReplay         = "replay"
-	ReasonStale          = "stale"
-	ReasonMalformed      = "malformed"
-	ReasonLibcluster     = "libcluster"
-	ReasonSelf           = "self"
-	ReasonRateLimited    = "rate-limited"
+var (
+	ErrForeignCluster   = errors.New("foreign-cluster")
+	ErrBadKey           = errors.New("bad-key")
+	ErrSealedWithoutKey = errors.New("encrypted-without-key")
+	ErrUnencrypted      = errors.New("unencrypted")
+	ErrReplay           = errors.New("replay")
+	ErrStale            = errors.New("stale")
+	ErrMalformed        = errors.New("malformed")
+	ErrLibcluster       = errors.New("libcluster")
+	ErrSelf             = errors.New("self")
+	ErrRateLimited      = errors.New("rate-limited")
 )
 
 // Stats are a Protocol's counters since New. Every datagram given to Receive
@@ -36,7 +39,7 @@ type Stats struct {
 
 // DropError is Receive's error: why the datagram from From was dropped.
 type DropError struct {
-	Reason string
+	Reason error // one of the Err* reasons above
 	From   netip.AddrPort
 	Err    error // detail, may be nil
 }
@@ -48,7 +51,13 @@ func (e *DropError) Error() string {
 	return fmt.Sprintf("heartbeat: dropped %s datagram from %v: %v", e.Reason, e.From, e.Err)
 }
 
-func (e *DropError) Unwrap() error { return e.Err }
+// Unwrap gives the reason and the detail, so errors.Is matches either.
+func (e *DropError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Reason}
+	}
+	return []error{e.Reason, e.Err}
+}
 
 func (s Stats) clone() Stats {
 	s.Dropped = maps.Clone(s.Dropped)

@@ -121,17 +121,17 @@ func (t EventType) String() string {
 // Stats are the engine's counters since start, for metrics. Every map is a
 // fresh copy owned by the caller.
 type Stats struct {
-	Members        map[State]int     // members by state, this node included
-	ProbesSent     uint64            // direct probes sent
-	ProbesFailed   uint64            // probes that got no ack, direct or indirect
-	IndirectProbes uint64            // ping-req sent to helpers
-	Suspicions     uint64            // members this node started suspecting
-	Refutations    uint64            // times this node refuted suspicion of itself
-	PacketsIn      uint64            // datagrams received
-	PacketsOut     uint64            // datagrams sent
-	BytesIn        uint64            // payload bytes received
-	BytesOut       uint64            // payload bytes sent
-	Dropped        map[string]uint64 // packets dropped, by reason
+	Members        map[State]int         // members by state, this node included
+	ProbesSent     uint64                // direct probes sent
+	ProbesFailed   uint64                // probes that got no ack, direct or indirect
+	IndirectProbes uint64                // ping-req sent to helpers
+	Suspicions     uint64                // members this node started suspecting
+	Refutations    uint64                // times this node refuted suspicion of itself
+	PacketsIn      uint64                // datagrams received
+	PacketsOut     uint64                // datagrams sent
+	BytesIn        uint64                // payload bytes received
+	BytesOut       uint64                // payload bytes sent
+	Dropped        map[DropReason]uint64 // gossip datagrams dropped, by reason (see GossipDropReasons)
 	Events         map[EventType]uint64
 	Heartbeats     HeartbeatStats
 	Strategies     map[string]StrategyStats // by strategy name
@@ -141,7 +141,7 @@ type Stats struct {
 type HeartbeatStats struct {
 	Sent     uint64
 	Received uint64
-	Dropped  map[string]uint64 // by reason: foreign-cluster, bad-key, replay, malformed, libcluster, ...
+	Dropped  map[DropReason]uint64 // by reason (see HeartbeatDropReasons), the multicast socket's included
 }
 
 // cloneMember returns a copy of m that shares no map with it.

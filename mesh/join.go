@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meshd/meshd/internal/core"
@@ -85,7 +87,7 @@ func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) {
 				waiting = false
 			case <-ctx.Done():
 				if len(answered) == 0 {
-					return 0, fmt.Errorf("mesh: join: no answer from %v: %w", targets, ctx.Err())
+					return 0, noAnswer(targets, ctx.Err())
 				}
 				return len(answered), nil
 			case <-m.done:
@@ -136,4 +138,24 @@ func resolve(ctx context.Context, s string) ([]netip.AddrPort, error) {
 		out = append(out, netip.AddrPortFrom(ip.Unmap(), uint16(port)))
 	}
 	return out, nil
+}
+
+// noAnswer is Join's error when no seed answered. A seed drops the packets
+// of another cluster or key without a word (its log says why), so to the
+// joiner that looks like a network fault: the error names both.
+func noAnswer(targets []netip.AddrPort, err error) error {
+	const shown = 5
+	seeds := fmt.Sprint(targets)
+	if len(targets) > shown {
+		seeds = fmt.Sprintf("%v and %d more", targets[:shown], len(targets)-shown)
+	}
+	var ports []string
+	for _, t := range targets {
+		if p := strconv.Itoa(int(t.Port())); !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	return fmt.Errorf("mesh: join: no seed answered %s (%w); likely causes: another cluster name or another key "+
+		"on the seed (its log says why it dropped the packets), or a firewall that blocks UDP port %s between the two",
+		seeds, err, strings.Join(ports, ", "))
 }

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"errors"
-	"maps"
 	"net"
 	"sync"
 	"time"
@@ -83,15 +82,22 @@ func (r *multicastRunner) close() {
 	r.wg.Wait()
 }
 
-// addStats adds the socket's own drops (wrong interface, truncated, ...).
+// socketDropReasons maps the multicast socket's drop reasons to ours.
+var socketDropReasons = map[string]DropReason{
+	multicast.DropTruncated:      DropSocketTruncated,
+	multicast.DropOtherInterface: DropSocketOtherInterface,
+	multicast.DropNotGroup:       DropSocketNotGroup,
+}
+
+// addStats adds the socket's own drops (wrong interface, truncated, ...) to
+// s, whose Dropped map the caller owns.
 func (r *multicastRunner) addStats(s *HeartbeatStats) {
-	st := r.conn.Stats()
 	if s.Dropped == nil {
-		s.Dropped = map[string]uint64{}
+		s.Dropped = map[DropReason]uint64{}
 	}
-	d := maps.Clone(s.Dropped)
-	for k, v := range st.Dropped {
-		d["socket-"+k] += v
+	for k, v := range r.conn.Stats().Dropped {
+		if reason, ok := socketDropReasons[k]; ok {
+			s.Dropped[reason] += v
+		}
 	}
-	s.Dropped = d
 }

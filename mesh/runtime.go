@@ -58,6 +58,8 @@ type Mesh struct {
 	stratClosed bool
 
 	mc *multicastRunner
+
+	dropLim *dropLimiter // owned by the engine goroutine
 }
 
 // ErrClosed is returned by every method that returns an error, when it is
@@ -101,7 +103,8 @@ func New(cfg Config) (*Mesh, error) {
 	}
 	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr,
 		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
-		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{}}
+		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
+		dropLim: newDropLimiter(dropLogInterval, dropLogSources, dropLogLines)}
 	m.bufs.New = func() any { return newBatch(cfg.MaxPacketSize + 1) }
 	if cfg.Multicast != nil {
 		mc, err := startMulticast(m, *cfg.Multicast)
@@ -262,6 +265,9 @@ func (m *Mesh) deliver(rd core.Ready) {
 			m.mc.send(hb)
 		}
 	}
+	if len(rd.Drops) > 0 {
+		m.logDrops(time.Now(), rd.Drops)
+	}
 	for _, ev := range rd.Events {
 		m.log.Debug("member "+ev.Type.String(), "name", ev.Member.Name, "addr", ev.Member.Addr)
 		m.seq++
@@ -394,8 +400,8 @@ func (m *Mesh) strategyStats() map[string]StrategyStats {
 
 // emptyStats is what Stats returns after Close: zero counters, empty maps.
 func emptyStats() Stats {
-	return Stats{Members: map[State]int{}, Dropped: map[string]uint64{}, Events: map[EventType]uint64{},
-		Heartbeats: HeartbeatStats{Dropped: map[string]uint64{}}, Strategies: map[string]StrategyStats{}}
+	return Stats{Members: map[State]int{}, Dropped: map[DropReason]uint64{}, Events: map[EventType]uint64{},
+		Heartbeats: HeartbeatStats{Dropped: map[DropReason]uint64{}}, Strategies: map[string]StrategyStats{}}
 }
 
 // Stats returns the engine's counters. After Close it returns zero counters
@@ -415,15 +421,12 @@ func (m *Mesh) Stats() Stats {
 	st.ProbesSent, st.ProbesFailed, st.IndirectProbes = cs.ProbesSent, cs.ProbesFailed, cs.IndirectProbes
 	st.Suspicions, st.Refutations = cs.Suspicions, cs.Refutations
 	st.PacketsIn, st.PacketsOut, st.BytesIn, st.BytesOut = cs.PacketsIn, cs.PacketsOut, cs.BytesIn, cs.BytesOut
-	st.Dropped = cs.Dropped
-	if st.Dropped == nil {
-		st.Dropped = map[string]uint64{}
-	}
+	st.Dropped = dropCounts(cs.Dropped)
 	st.Events = map[EventType]uint64{}
 	for t, c := range cs.Events {
 		st.Events[fromEventType(membership.EventType(t))] = c
 	}
-	st.Heartbeats = HeartbeatStats{Sent: cs.HeartbeatsSent, Received: cs.HeartbeatsIn, Dropped: cs.HeartbeatDropped}
+	st.Heartbeats = HeartbeatStats{Sent: cs.HeartbeatsSent, Received: cs.HeartbeatsIn, Dropped: dropCounts(cs.HeartbeatDropped)}
 	if m.mc != nil {
 		m.mc.addStats(&st.Heartbeats)
 	}

@@ -49,7 +49,7 @@ func TestForeignKeyAndClusterNeverJoin(t *testing.T) {
 		t.Fatalf("a knows %d members, want only itself", n)
 	}
 	dropped := a.Stats().Dropped
-	for _, reason := range []string{"bad-key", "foreign-cluster", "unencrypted"} {
+	for _, reason := range []mesh.DropReason{mesh.DropBadKey, mesh.DropForeignCluster, mesh.DropUnencrypted} {
 		if dropped[reason] == 0 {
 			t.Errorf("no packet counted as dropped for %q: %v", reason, dropped)
 		}
@@ -77,7 +77,7 @@ func TestKeyRotation(t *testing.T) {
 		}
 	}
 	for _, m := range ms {
-		if s := m.Stats().Dropped; s["bad-key"] != 0 {
+		if s := m.Stats().Dropped; s[mesh.DropBadKey] != 0 {
 			t.Fatalf("packets were refused during rotation: %v", s)
 		}
 	}
@@ -110,7 +110,7 @@ func TestBadPacketsAreDroppedAndCounted(t *testing.T) {
 	for _, p := range send {
 		conn.Write(p)
 	}
-	want := map[string]uint64{"bad-magic": 2, "replay": 1, "stale": 1, "bad-key": 1, "oversized": 1}
+	want := map[mesh.DropReason]uint64{mesh.DropBadMagic: 2, mesh.DropReplay: 1, mesh.DropStale: 1, mesh.DropBadKey: 1, mesh.DropOversized: 1}
 	waitFor(t, 5*time.Second, "drops counted", func() bool {
 		d := a.Stats().Dropped
 		for r, n := range want {

@@ -1,6 +1,11 @@
 package simulator
 
-import "maps"
+import (
+	"maps"
+	"strings"
+
+	"github.com/meshd/meshd/internal/core"
+)
 
 // measures are the run's running figures: the expected live set, how many
 // views match it, convergence, traffic and the timeline.
@@ -172,12 +177,22 @@ func (c *coreTotals) add(n Node) {
 	if c.dropped == nil {
 		c.dropped = map[string]uint64{}
 	}
-	for k, v := range st.Dropped {
-		c.dropped[k] += v
+	for r, v := range st.Dropped {
+		c.dropped[r.String()] += v
 	}
-	for k, v := range st.HeartbeatDropped {
-		c.dropped["heartbeat-"+k] += v
+	for r, v := range st.HeartbeatDropped {
+		c.dropped[heartbeatDropName(r)] += v
 	}
+}
+
+// heartbeatDropName is a heartbeat drop reason's key in the summary's
+// core_dropped, which holds gossip and heartbeat drops side by side.
+func heartbeatDropName(r core.DropReason) string {
+	name := r.String()
+	if strings.HasPrefix(name, "heartbeat-") {
+		return name
+	}
+	return "heartbeat-" + name
 }
 
 // retire keeps the counters of a core about to be replaced by a restart.

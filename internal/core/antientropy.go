@@ -50,7 +50,7 @@ func (n *Node) handleDigest(from netip.AddrPort, m wire.Digest) {
 // differing buckets and ask for theirs. Only those buckets travel.
 func (n *Node) handleBuckets(from netip.AddrPort, m wire.Buckets) {
 	if len(m.Hashes) != membership.Buckets {
-		n.drop("malformed")
+		n.drop(DropMalformed, from)
 		return
 	}
 	mine := n.table.BucketHashes()

@@ -70,7 +70,9 @@ func (n *Node) emit(to netip.AddrPort, payload []byte) {
 	}
 	pkt, err := n.codec.Frame(make([]byte, 0, len(payload)+n.codec.Overhead()), payload, n.now)
 	if err != nil {
-		n.drop("seal-failed")
+		if d := n.drop(DropSealFailed, to); d != nil {
+			d.Detail = err.Error()
+		}
 		return
 	}
 	n.stats.PacketsOut++

@@ -54,12 +54,13 @@ func (n *Node) heartbeatTick(now time.Time) {
 func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
 	n.now = now
 	if n.hb == nil || n.leaving {
-		n.drop("heartbeat-disabled")
+		n.dropHeartbeat(DropHeartbeatDisabled, from, nil)
 		return
 	}
 	d, err := n.hb.proto.Receive(now, from, data, (*heartbeatView)(n))
 	if err != nil {
-		return // counted by the protocol, by reason
+		n.dropHeartbeat(heartbeatDropReason(err), from, err)
+		return
 	}
 	switch {
 	case d.Join:

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+
 	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/wire"
 )
@@ -91,6 +93,8 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 			n.broadcast(self.Name, aliveOf(self))
 		}
 	case membership.AddrConflict:
-		n.drop("name-conflict")
+		if d := n.drop(DropNameConflict, u.Addr); d != nil {
+			d.Detail = fmt.Sprintf("%q claimed at %v", u.Name, u.Addr)
+		}
 	}
 }

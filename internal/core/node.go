@@ -27,6 +27,7 @@ type Ready struct {
 	Heartbeats [][]byte           // datagrams for the multicast group
 	Events     []membership.Event // membership changes to publish, in order
 	JoinAcks   []netip.AddrPort   // seeds that completed a state transfer to us
+	Drops      []Drop             // datagrams dropped since the last Ready, at most MaxReadyDrops
 	Deadline   time.Time          // call Tick at or after this time
 }
 
@@ -36,8 +37,8 @@ type Stats struct {
 	Suspicions, Refutations                  uint64
 	PacketsIn, PacketsOut, BytesIn, BytesOut uint64
 	HeartbeatsSent, HeartbeatsIn             uint64
-	Dropped                                  map[string]uint64             // by reason
-	HeartbeatDropped                         map[string]uint64             // by reason
+	Dropped                                  map[DropReason]uint64         // gossip datagrams, by reason
+	HeartbeatDropped                         map[DropReason]uint64         // multicast heartbeats, by reason
 	Events                                   [membership.EventTypes]uint64 // by membership.EventType
 }
 
@@ -62,6 +63,7 @@ type Node struct {
 	hbOut    [][]byte
 	events   []membership.Event
 	joinAcks []netip.AddrPort
+	drops    []Drop
 	payload  []byte
 	piggy    [][]byte
 	targets  []failure.Target
@@ -95,7 +97,7 @@ func New(cfg Config, now time.Time) (*Node, error) {
 		dec:   wire.NewDecoder(),
 		queue: gossip.New(),
 		now:   now,
-		stats: Stats{Dropped: map[string]uint64{}, HeartbeatDropped: map[string]uint64{}},
+		stats: Stats{Dropped: map[DropReason]uint64{}, HeartbeatDropped: map[DropReason]uint64{}},
 	}
 	n.table = membership.New(membership.Member{
 		Name: cfg.Name, Addr: cfg.Addr, Meta: maps.Clone(cfg.Meta),
@@ -209,11 +211,10 @@ func (n *Node) Stats() Stats {
 	s := n.stats
 	s.ProbesSent, s.ProbesFailed, s.IndirectProbes = n.det.ProbesSent, n.det.ProbesFailed, n.det.IndirectSent
 	s.Dropped = maps.Clone(n.stats.Dropped)
-	s.HeartbeatDropped = map[string]uint64{}
+	s.HeartbeatDropped = maps.Clone(n.stats.HeartbeatDropped)
 	if n.hb != nil {
 		hs := n.hb.proto.Stats()
 		s.HeartbeatsSent, s.HeartbeatsIn = hs.Sent, hs.Received
-		s.HeartbeatDropped = maps.Clone(hs.Dropped)
 	}
 	return s
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+
 	"net/netip"
 
 	"github.com/meshd/meshd/failure"
@@ -49,7 +51,9 @@ func probeable(s membership.State) bool {
 // handlePing acks a direct probe addressed to this node.
 func (n *Node) handlePing(from netip.AddrPort, m wire.Ping) {
 	if m.Target != n.cfg.Name {
-		n.drop("wrong-target") // the address changed hands
+		if d := n.drop(DropWrongTarget, from); d != nil { // the address changed hands
+			d.Detail = fmt.Sprintf("for %q; this member is %q", m.Target, n.cfg.Name)
+		}
 		return
 	}
 	n.send(from, wire.Ack{Seq: m.Seq})
@@ -58,7 +62,7 @@ func (n *Node) handlePing(from netip.AddrPort, m wire.Ping) {
 // handlePingReq relays an indirect probe for the requester.
 func (n *Node) handlePingReq(from netip.AddrPort, m wire.PingReq) {
 	if !m.TargetAddr.IsValid() {
-		n.drop("malformed")
+		n.drop(DropMalformed, from)
 		return
 	}
 	n.det.Relay(n.now, m.Seq, from, failure.Target{Name: m.Target, Addr: m.TargetAddr})

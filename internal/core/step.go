@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -16,19 +17,26 @@ func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
 	n.stats.PacketsIn++
 	n.stats.BytesIn += uint64(len(data))
 	if len(data) > n.cfg.MaxPacketSize {
-		n.drop(wire.ErrOversized.Error())
+		if d := n.drop(DropOversized, from); d != nil {
+			d.Detail = fmt.Sprintf("%d bytes, at most %d", len(data), n.cfg.MaxPacketSize)
+		}
 		return
 	}
 	payload, err := n.codec.Open(data, now)
 	if err != nil {
-		n.drop(err.Error())
+		r := gossipDropReason(err)
+		if d := n.drop(r, from); d != nil {
+			d.Detail = n.openDropDetail(r, data)
+		}
 		return
 	}
 	n.dec.Reset(payload)
 	for {
 		m, ok, err := n.dec.Next()
 		if err != nil {
-			n.drop("malformed")
+			if d := n.drop(DropMalformed, from); d != nil {
+				d.Detail = err.Error()
+			}
 		}
 		if !ok {
 			break
@@ -67,8 +75,6 @@ func (n *Node) dispatch(from netip.AddrPort, m wire.Msg) {
 	}
 }
 
-func (n *Node) drop(reason string) { n.stats.Dropped[reason]++ }
-
 // Tick advances timers to now.
 func (n *Node) Tick(now time.Time) {
 	n.now = now
@@ -100,8 +106,9 @@ func (n *Node) Tick(now time.Time) {
 
 // Ready returns and clears the node's output.
 func (n *Node) Ready() Ready {
-	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Deadline: n.deadline()}
-	n.out, n.hbOut, n.events, n.joinAcks = nil, nil, nil, nil
+	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Drops: n.drops,
+		Deadline: n.deadline()}
+	n.out, n.hbOut, n.events, n.joinAcks, n.drops = nil, nil, nil, nil, nil
 	return rd
 }
 

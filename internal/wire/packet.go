@@ -25,7 +25,9 @@ const (
 	MaxSkew = 60 * time.Second
 )
 
-// Reasons a packet is dropped; they name the Stats().Dropped counters.
+// Reasons Open refuses a packet (ErrOversized is the caller's, for a
+// datagram longer than it accepts). The engine maps each, with errors.Is,
+// to its typed drop reason.
 var (
 	ErrShort          = errors.New("truncated")
 	ErrBadMagic       = errors.New("bad-magic")
@@ -56,6 +58,19 @@ func ClusterTag(cluster string) uint32 {
 	h.Write([]byte(cluster))
 	return h.Sum32()
 }
+
+// HeaderClusterTag is the cluster tag in a packet's header, as Open
+// compares it with the codec's own; ok is false if pkt is too short to
+// carry one. It says which cluster a foreign packet claims to be from.
+func HeaderClusterTag(pkt []byte) (tag uint32, ok bool) {
+	if len(pkt) < HeaderSize {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(pkt[3:7]), true
+}
+
+// Tag is the cluster tag of the codec's cluster (ClusterTag of its name).
+func (c *Codec) Tag() uint32 { return c.tag }
 
 // NewCodec returns a codec for cluster; keys may be empty (no encryption);
 // nonce nil means crypto/rand.

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshd/meshd/heartbeat"
 	"github.com/meshd/meshd/mesh"
 	"github.com/meshd/meshd/multicast"
 )
@@ -147,7 +146,7 @@ func TestLoopbackKeysAndClustersKeepMembersApart(t *testing.T) {
 		}
 	}
 	d := ms[0].Stats().Heartbeats.Dropped
-	for _, reason := range []string{heartbeat.ReasonBadKey, heartbeat.ReasonUnsealed, heartbeat.ReasonForeignCluster, heartbeat.ReasonSelf} {
+	for _, reason := range []mesh.DropReason{mesh.DropBadKey, mesh.DropUnencrypted, mesh.DropForeignCluster, mesh.DropSelf} {
 		if d[reason] == 0 {
 			t.Errorf("a1 dropped %v: want %s drops", d, reason)
 		}

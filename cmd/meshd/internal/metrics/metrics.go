@@ -10,10 +10,10 @@
 //	suspicions_total, refutations_total     counter suspicions started, refutations of our own suspicion
 //	packets_total{direction}                counter datagrams in/out
 //	bytes_total{direction}                  counter payload bytes in/out
-//	packets_dropped_total{reason}           counter datagrams dropped, by reason
+//	packets_dropped_total{reason}           counter datagrams dropped, by reason (mesh.GossipDropReasons)
 //	events_total{type}                      counter membership events: join, leave, fail, update, suspect, alive
 //	heartbeats_total{direction}             counter multicast heartbeats sent/received
-//	heartbeats_dropped_total{reason}        counter heartbeats dropped, by reason
+//	heartbeats_dropped_total{reason}        counter heartbeats dropped, by reason (mesh.HeartbeatDropReasons)
 //	strategy_polls_total{strategy}          counter discovery polls
 //	strategy_errors_total{strategy}         counter failed discovery polls
 //	strategy_failures_total{strategy,cause} counter failures by cause, e.g. cause="AAAA REFUSED" (dns, dnssrv)
@@ -21,7 +21,11 @@
 //	strategy_last_success_timestamp_seconds{strategy} gauge
 //	build_info{version,goversion}           gauge   always 1
 //
-// plus the Go runtime's and the process's standard metrics.
+// plus the Go runtime's and the process's standard metrics. A reason label
+// is a mesh.DropReason's stable name ("bad-key", "foreign-cluster", ...);
+// docs/meshd.md says what each means and what to do about it. Every state,
+// event type and drop reason has its series from the first scrape, at 0 if
+// nothing happened, so that a rate() or an alert never sees a missing series.
 package metrics
 
 import (
@@ -92,8 +96,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	// Every state and event type is always present, so that dashboards and
-	// alerts see 0 rather than a missing series.
 	for _, s := range []mesh.State{mesh.StateAlive, mesh.StateSuspect, mesh.StateDead, mesh.StateLeft} {
 		gauge(c.members, float64(st.Members[s]), s.String())
 	}
@@ -109,13 +111,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.packets, st.PacketsOut, "out")
 	counter(c.bytes, st.BytesIn, "in")
 	counter(c.bytes, st.BytesOut, "out")
-	for reason, n := range st.Dropped {
-		counter(c.dropped, n, reason)
+	for _, r := range mesh.GossipDropReasons() {
+		counter(c.dropped, st.Dropped[r], r.String())
 	}
 	counter(c.heartbeats, st.Heartbeats.Sent, "sent")
 	counter(c.heartbeats, st.Heartbeats.Received, "received")
-	for reason, n := range st.Heartbeats.Dropped {
-		counter(c.hbDropped, n, reason)
+	for _, r := range mesh.HeartbeatDropReasons() {
+		counter(c.hbDropped, st.Heartbeats.Dropped[r], r.String())
 	}
 	for name, s := range st.Strategies {
 		counter(c.polls, s.Polls, name)

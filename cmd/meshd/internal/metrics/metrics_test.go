@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,9 +26,9 @@ func TestCollectorExposesEveryStat(t *testing.T) {
 		Members:    map[mesh.State]int{mesh.StateAlive: 5, mesh.StateDead: 1},
 		ProbesSent: 10, ProbesFailed: 2, IndirectProbes: 3, Suspicions: 1, Refutations: 4,
 		PacketsIn: 100, PacketsOut: 90, BytesIn: 1000, BytesOut: 900,
-		Dropped:    map[string]uint64{"bad-key": 7, "foreign-cluster": 1},
+		Dropped:    map[mesh.DropReason]uint64{mesh.DropBadKey: 7, mesh.DropForeignCluster: 1},
 		Events:     map[mesh.EventType]uint64{mesh.EventJoin: 5, mesh.EventFail: 1},
-		Heartbeats: mesh.HeartbeatStats{Sent: 3, Received: 6, Dropped: map[string]uint64{"replay": 2}},
+		Heartbeats: mesh.HeartbeatStats{Sent: 3, Received: 6, Dropped: map[mesh.DropReason]uint64{mesh.DropReplay: 2}},
 		Strategies: map[string]mesh.StrategyStats{
 			"dns": {Polls: 12, Errors: 2, Seeds: 4, LastSuccess: time.Unix(1700000000, 0), Failures: map[string]uint64{"AAAA REFUSED": 9}},
 		},
@@ -88,10 +89,13 @@ func TestCollectorExposesEveryStat(t *testing.T) {
 		{"meshd_packets_total", map[string]string{"direction": "out"}, 90},
 		{"meshd_bytes_total", map[string]string{"direction": "out"}, 900},
 		{"meshd_packets_dropped_total", map[string]string{"reason": "bad-key"}, 7},
+		{"meshd_packets_dropped_total", map[string]string{"reason": "foreign-cluster"}, 1},
+		{"meshd_packets_dropped_total", map[string]string{"reason": "unencrypted"}, 0},
 		{"meshd_events_total", map[string]string{"type": "join"}, 5},
 		{"meshd_events_total", map[string]string{"type": "leave"}, 0},
 		{"meshd_heartbeats_total", map[string]string{"direction": "received"}, 6},
 		{"meshd_heartbeats_dropped_total", map[string]string{"reason": "replay"}, 2},
+		{"meshd_heartbeats_dropped_total", map[string]string{"reason": "libcluster"}, 0},
 		{"meshd_strategy_polls_total", map[string]string{"strategy": "dns"}, 12},
 		{"meshd_strategy_errors_total", map[string]string{"strategy": "dns"}, 2},
 		{"meshd_strategy_failures_total", map[string]string{"strategy": "dns", "cause": "AAAA REFUSED"}, 9},
@@ -106,6 +110,58 @@ func TestCollectorExposesEveryStat(t *testing.T) {
 	}
 	if _, ok := fams["go_goroutines"]; !ok {
 		t.Error("Go runtime metrics missing")
+	}
+}
+
+// The reason labels are exactly the drop reasons' names, one series each
+// from the first scrape: gossip reasons on packets_dropped_total, heartbeat
+// and multicast socket reasons on heartbeats_dropped_total.
+func TestDropReasonLabelsAreTheReasonNames(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(&fakeSource{}))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string][]string{}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			for _, lp := range m.Label {
+				if lp.GetName() == "reason" {
+					labels[mf.GetName()] = append(labels[mf.GetName()], lp.GetValue())
+				}
+			}
+		}
+	}
+	names := func(rs []mesh.DropReason) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.String())
+		}
+		slices.Sort(out)
+		return out
+	}
+	for metric, want := range map[string][]string{
+		"meshd_packets_dropped_total":    names(mesh.GossipDropReasons()),
+		"meshd_heartbeats_dropped_total": names(mesh.HeartbeatDropReasons()),
+	} {
+		got := labels[metric]
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s reason labels %v, want %v", metric, got, want)
+		}
+	}
+	// Together they cover every reason.
+	covered := map[string]bool{}
+	for _, ls := range labels {
+		for _, l := range ls {
+			covered[l] = true
+		}
+	}
+	for _, r := range mesh.DropReasons() {
+		if !covered[r.String()] {
+			t.Errorf("reason %s has no series", r)
+		}
 	}
 }
 
