@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -146,7 +147,8 @@ func (a *Agent) checkSeeds(ctx context.Context, interval time.Duration) {
 			}
 			now[addr] = true
 			if missing[addr] {
-				a.log.Warn("seed is not reachable", "seed", addr, "strategies", seeds[addr])
+				a.log.Warn("seed is not reachable", "seed", addr, "strategies", seeds[addr], "likely_causes",
+					fmt.Sprintf("another cluster name or key on the seed (its log says why it drops our packets), or a firewall blocking UDP port %d", ap.Port()))
 			}
 		}
 		missing = now
