@@ -116,7 +116,9 @@ func dropLevel(d core.Drop) (level slog.Level, ok bool) {
 	return slog.LevelDebug, true
 }
 
-// logDrops writes the lines the limiter allows for the drops of one Ready.
+// logDrops writes the lines the limiters allow for the drops of one Ready.
+// Warnings and debug lines have a limiter each, so that normal drops (a LAN
+// full of rate-limited heartbeats, with debug on) never crowd out a warning.
 func (m *Mesh) logDrops(now time.Time, drops []core.Drop) {
 	ctx := context.Background()
 	for _, d := range drops {
@@ -124,7 +126,11 @@ func (m *Mesh) logDrops(now time.Time, drops []core.Drop) {
 		if !ok || !m.log.Enabled(ctx, level) {
 			continue
 		}
-		allowed, same, others := m.dropLim.allow(now, dropKey{addr: d.Addr.Addr(), reason: d.Reason, heartbeat: d.Heartbeat})
+		lim := m.dropWarnLim
+		if level < slog.LevelWarn {
+			lim = m.dropDebugLim
+		}
+		allowed, same, others := lim.allow(now, dropKey{addr: d.Addr.Addr(), reason: d.Reason, heartbeat: d.Heartbeat})
 		if !allowed {
 			continue
 		}

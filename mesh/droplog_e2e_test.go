@@ -74,23 +74,26 @@ func containsAll(s string, parts []string) bool {
 // joiner's error names the likely causes.
 func TestMisconfiguredPeersAreLoggedByTheReceiver(t *testing.T) {
 	sink := newLogSink()
-	seed := newNode(t, "seed", func(c *mesh.Config) {
-		c.Keys = [][]byte{key(1)}
-		c.Logger = slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	})
+	logger := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	keyed := newNode(t, "keyed", func(c *mesh.Config) { c.Keys = [][]byte{key(1)}; c.Logger = logger })
+	keyless := newNode(t, "keyless", func(c *mesh.Config) { c.Logger = logger })
 	cases := []struct {
 		name  string
+		seed  *mesh.Mesh
 		mod   func(*mesh.Config)
 		words string
 	}{
-		{"another key", func(c *mesh.Config) { c.Keys = [][]byte{key(2)} },
+		{"another key", keyed, func(c *mesh.Config) { c.Keys = [][]byte{key(2)} },
 			"sealed with a key that is not in this keyring"},
-		{"no key", nil, "unencrypted, but this cluster requires a key"},
-		{"another cluster", func(c *mesh.Config) { c.Cluster = "other"; c.Keys = [][]byte{key(1)} },
+		{"no key", keyed, nil, "unencrypted, but this cluster requires a key"},
+		{"a key the seed does not have", keyless, func(c *mesh.Config) { c.Keys = [][]byte{key(1)} },
+			"encrypted, but this node has no key"},
+		{"another cluster", keyed, func(c *mesh.Config) { c.Cluster = "other"; c.Keys = [][]byte{key(1)} },
 			fmt.Sprintf("from another cluster (name tag 0x%08x; this cluster's is 0x%08x)",
 				wire.ClusterTag("other"), wire.ClusterTag("test"))},
 	}
 	for _, c := range cases {
+		seed := c.seed
 		t.Run(c.name, func(t *testing.T) {
 			joiner := newNode(t, "joiner", c.mod)
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)

@@ -95,7 +95,7 @@ func TestDropLimiterClockGoingBackwards(t *testing.T) {
 func TestDropLogLevelsAndWords(t *testing.T) {
 	var buf bytes.Buffer
 	m := &Mesh{log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		dropLim: newDropLimiter(time.Minute, 8, 100)}
+		dropWarnLim: newDropLimiter(time.Minute, 8, 100), dropDebugLim: newDropLimiter(time.Minute, 8, 100)}
 	from := netip.MustParseAddrPort("192.0.2.7:7946")
 	m.logDrops(t0, []core.Drop{
 		{Addr: from, Reason: core.DropForeignCluster, Detail: "name tag 0x1a2b3c4d; this cluster's is 0x5e6f7a8b"},
@@ -116,5 +116,27 @@ func TestDropLogLevelsAndWords(t *testing.T) {
 	}
 	if n := strings.Count(out, "\n"); n != 2 {
 		t.Errorf("%d lines, want 2:\n%s", n, out)
+	}
+}
+
+// With debug on, a flood of normal drops (here rate-limited heartbeats from
+// many senders) fills the debug lines' cap, not the warnings'.
+func TestDebugDropsDoNotCrowdOutWarnings(t *testing.T) {
+	var buf bytes.Buffer
+	m := &Mesh{log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		dropWarnLim: newDropLimiter(time.Minute, 8, 2), dropDebugLim: newDropLimiter(time.Minute, 8, 2)}
+	var flood []core.Drop
+	for i := 0; i < 50; i++ {
+		flood = append(flood, core.Drop{Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), 45892),
+			Reason: core.DropRateLimited, Heartbeat: true})
+	}
+	m.logDrops(t0, flood)
+	m.logDrops(t0.Add(time.Second), []core.Drop{{Addr: netip.MustParseAddrPort("192.0.2.7:7946"), Reason: core.DropBadKey}})
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "reason=bad-key") {
+		t.Fatalf("the warning was crowded out by debug lines:\n%s", out)
+	}
+	if n := strings.Count(out, "reason=rate-limited"); n != 2 {
+		t.Fatalf("%d debug lines, want the cap of 2:\n%s", n, out)
 	}
 }

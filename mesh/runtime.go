@@ -59,7 +59,7 @@ type Mesh struct {
 
 	mc *multicastRunner
 
-	dropLim *dropLimiter // owned by the engine goroutine
+	dropWarnLim, dropDebugLim *dropLimiter // owned by the engine goroutine
 }
 
 // ErrClosed is returned by every method that returns an error, when it is
@@ -104,7 +104,8 @@ func New(cfg Config) (*Mesh, error) {
 	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr,
 		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
 		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
-		dropLim: newDropLimiter(dropLogInterval, dropLogSources, dropLogLines)}
+		dropWarnLim:  newDropLimiter(dropLogInterval, dropLogSources, dropLogLines),
+		dropDebugLim: newDropLimiter(dropLogInterval, dropLogSources, dropLogLines)}
 	m.bufs.New = func() any { return newBatch(cfg.MaxPacketSize + 1) }
 	if cfg.Multicast != nil {
 		mc, err := startMulticast(m, *cfg.Multicast)
