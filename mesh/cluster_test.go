@@ -25,13 +25,14 @@ func allSee(ms []*mesh.Mesh, n int) func() bool {
 	}
 }
 
-// recorder collects every event a mesh publishes.
+// recorder collects every event a mesh publishes and notifies wake after
+// each.
 type recorder struct {
 	mu  sync.Mutex
 	evs []mesh.Event
 }
 
-func record(m *mesh.Mesh) (*recorder, func()) {
+func record(m *mesh.Mesh, wake chan<- struct{}) (*recorder, func()) {
 	r := &recorder{}
 	ch, cancel := m.Subscribe()
 	done := make(chan struct{})
@@ -41,6 +42,7 @@ func record(m *mesh.Mesh) (*recorder, func()) {
 			r.mu.Lock()
 			r.evs = append(r.evs, ev)
 			r.mu.Unlock()
+			notify(wake)
 		}
 	}()
 	return r, func() { cancel(); <-done }
@@ -66,13 +68,14 @@ func TestUDPCluster50(t *testing.T) {
 		t.Skip("50 real nodes is not short")
 	}
 	ms := startN(t, 50, nil)
-	waitFor(t, 60*time.Second, "50 alive everywhere", allSee(ms, 50))
+	waitFor(t, 60*time.Second, "50 alive everywhere", allSee(ms, 50), ms...)
 
 	// Close 5 abruptly: every survivor gets EventFail for exactly those 5.
 	survivors := ms[5:]
 	var recs []*recorder
+	recorded := make(chan struct{}, 1)
 	for _, m := range survivors {
-		r, stop := record(m)
+		r, stop := record(m, recorded)
 		defer stop()
 		recs = append(recs, r)
 	}
@@ -82,14 +85,14 @@ func TestUDPCluster50(t *testing.T) {
 		m.Close()
 	}
 	sort.Strings(want)
-	waitFor(t, 90*time.Second, "every survivor told of the 5 failures", func() bool {
+	waitWoken(t, 90*time.Second, "every survivor told of the 5 failures", func() bool {
 		for _, r := range recs {
 			if len(r.names(mesh.EventFail)) < 5 {
 				return false
 			}
 		}
 		return true
-	})
+	}, recorded)
 	for i, r := range recs {
 		if got := r.names(mesh.EventFail); !equal(got, want) {
 			t.Fatalf("%s: EventFail for %v, want exactly %v", survivors[i].Local().Name, got, want)
@@ -105,14 +108,14 @@ func TestUDPCluster50(t *testing.T) {
 		t.Fatal(err)
 	}
 	rest, restRecs := survivors[:len(survivors)-1], recs[:len(recs)-1]
-	waitFor(t, 30*time.Second, "EventLeave everywhere", func() bool {
+	waitWoken(t, 30*time.Second, "EventLeave everywhere", func() bool {
 		for _, r := range restRecs {
 			if !contains(r.names(mesh.EventLeave), name) {
 				return false
 			}
 		}
 		return true
-	})
+	}, recorded)
 	for _, r := range restRecs {
 		if contains(r.names(mesh.EventFail), name) {
 			t.Fatalf("the leaver %s was reported failed", name)
@@ -142,7 +145,7 @@ func TestUDPCluster50(t *testing.T) {
 			}
 		}
 		return true
-	})
+	}, rest...)
 }
 
 func equal(a, b []string) bool {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/internal/transport"
 )
 
@@ -111,6 +112,10 @@ type Config struct {
 	// Seed seeds the engine's random source (probe order, gossip targets,
 	// jitter). 0 picks a random seed.
 	Seed int64
+
+	// clock replaces the system clock; only this package's tests set it
+	// (export_test.go), so that no public type names the internal clock.
+	clock clock.Clock
 }
 
 // MulticastConfig enables LAN discovery by multicast heartbeats.

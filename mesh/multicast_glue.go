@@ -52,14 +52,16 @@ func (r *multicastRunner) read(m *Mesh) {
 			}
 			// A persistent error (an interface gone down) must neither spin
 			// nor flood the log: back off, and say so once a minute.
-			if time.Since(lastLog) > time.Minute {
+			if m.clock.Since(lastLog) > time.Minute {
 				m.log.Warn("multicast receive failed", "err", err)
-				lastLog = time.Now()
+				lastLog = m.clock.Now()
 			}
+			t := m.clock.NewTimer(backoff)
 			select {
 			case <-r.done:
+				t.Stop()
 				return
-			case <-time.After(backoff):
+			case <-t.C():
 			}
 			backoff = min(2*backoff, time.Second)
 			continue

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/transport"
@@ -35,6 +36,9 @@ type Mesh struct {
 	log  *slog.Logger
 	conn transport.PacketConn
 	addr netip.AddrPort
+	// clock is where every time and timer of the driver comes from: the
+	// system clock unless a test set Config.clock.
+	clock clock.Clock
 
 	cmds   chan func(n *core.Node)
 	inbox  chan []transport.Packet
@@ -91,17 +95,21 @@ func New(cfg Config) (*Mesh, error) {
 		rand.Read(b[:])
 		seed = int64(binary.LittleEndian.Uint64(b[:]))
 	}
+	clk := cfg.clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
 	params := cfg.params()
 	if cfg.Multicast != nil {
 		params.HeartbeatInterval = cfg.Multicast.Interval
 	}
 	node, err := core.New(core.Config{Name: cfg.Name, Addr: addr, Cluster: cfg.Cluster, Keys: cfg.Keys,
-		Meta: cfg.Meta, Params: params, Rand: mrand.New(mrand.NewSource(seed))}, time.Now())
+		Meta: cfg.Meta, Params: params, Rand: mrand.New(mrand.NewSource(seed))}, clk.Now())
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("mesh: %w", err)
 	}
-	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr,
+	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr, clock: clk,
 		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
 		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
 		dropWarnLim:  newDropLimiter(dropLogInterval, dropLogSources, dropLogLines),
@@ -197,8 +205,10 @@ func (m *Mesh) readLoop() {
 				return
 			}
 			m.log.Warn("read failed", "err", err)
-			time.Sleep(10 * time.Millisecond)
 			m.bufs.Put(b)
+			if !m.pause(10 * time.Millisecond) {
+				return
+			}
 			continue
 		}
 		select {
@@ -209,24 +219,36 @@ func (m *Mesh) readLoop() {
 	}
 }
 
+// pause waits d on the clock and reports false if the mesh closed meanwhile.
+func (m *Mesh) pause(d time.Duration) bool {
+	t := m.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return true
+	case <-m.done:
+		return false
+	}
+}
+
 // run is the engine goroutine: the only one that touches the node.
 func (m *Mesh) run(node *core.Node) {
 	defer m.wg.Done()
-	timer := time.NewTimer(time.Hour)
+	timer := m.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	m.resetTimer(timer, node)
 	for {
 		select {
 		case ps := <-m.inbox:
-			now := time.Now()
+			now := m.clock.Now()
 			for _, p := range ps {
 				node.Step(now, p.Addr, p.Data)
 			}
 			m.bufs.Put(&batch{ps: ps[:cap(ps)]})
-		case <-timer.C:
-			node.Tick(time.Now())
+		case <-timer.C():
+			node.Tick(m.clock.Now())
 		case hb := <-m.mcInbox():
-			node.StepHeartbeat(time.Now(), hb.Addr, hb.Data)
+			node.StepHeartbeat(m.clock.Now(), hb.Addr, hb.Data)
 		case cmd := <-m.cmds:
 			cmd(node)
 		case <-m.done:
@@ -245,10 +267,10 @@ func (m *Mesh) mcInbox() <-chan transport.Packet {
 
 // resetTimer arms the timer for the node's next deadline. Tick is cheap, so
 // a deadline already past fires at once.
-func (m *Mesh) resetTimer(timer *time.Timer, node *core.Node) {
+func (m *Mesh) resetTimer(timer clock.Timer, node *core.Node) {
 	rd := node.Ready()
 	m.deliver(rd)
-	d := time.Until(rd.Deadline)
+	d := m.clock.Until(rd.Deadline)
 	if d < 0 {
 		d = 0
 	}
@@ -339,7 +361,7 @@ func (m *Mesh) Local() Member {
 // SetMeta replaces this member's metadata and gossips it.
 func (m *Mesh) SetMeta(meta map[string]string) error {
 	var err error
-	if e := m.do(func(n *core.Node) { err = n.SetMeta(time.Now(), meta) }); e != nil {
+	if e := m.do(func(n *core.Node) { err = n.SetMeta(m.clock.Now(), meta) }); e != nil {
 		return e
 	}
 	return err
@@ -438,13 +460,13 @@ func (m *Mesh) Stats() Stats {
 // Leave announces a graceful leave, gossips it for LeavePropagateDelay (or
 // until ctx ends) and stops the mesh. Others see StateLeft and EventLeave.
 func (m *Mesh) Leave(ctx context.Context) error {
-	if err := m.do(func(n *core.Node) { n.Leave(time.Now()) }); err != nil {
+	if err := m.do(func(n *core.Node) { n.Leave(m.clock.Now()) }); err != nil {
 		return err
 	}
-	t := time.NewTimer(m.cfg.LeavePropagateDelay)
+	t := m.clock.NewTimer(m.cfg.LeavePropagateDelay)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 	case <-ctx.Done():
 	}
 	return m.Close()

@@ -34,6 +34,42 @@ func tryJoin(a, b *mesh.Mesh) error {
 	return err
 }
 
+// roundTrip sends m a probe sealed with key (none if nil) from a socket of
+// its own and waits for m's answer.
+func roundTrip(t *testing.T, m *mesh.Mesh, key []byte) {
+	t.Helper()
+	conn, err := net.Dial("udp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var keys [][]byte
+	if key != nil {
+		keys = [][]byte{key}
+	}
+	codec, err := wire.NewCodec("test", keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe, err := codec.Frame(nil, wire.NewEncoder().Encode(wire.Ping{Seq: 1, Target: m.Local().Name}), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(probe); err != nil {
+		t.Fatal(err)
+	}
+	awaitReply(t, conn)
+}
+
+// awaitReply reads one datagram from conn, failing the test after 10s.
+func awaitReply(t *testing.T, conn net.Conn) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Read(make([]byte, 2048)); err != nil {
+		t.Fatalf("no answer to a probe: %v", err)
+	}
+}
+
 func TestForeignKeyAndClusterNeverJoin(t *testing.T) {
 	a := newNode(t, "a", func(c *mesh.Config) { c.Keys = [][]byte{key(1)} })
 	b := newNode(t, "b", func(c *mesh.Config) { c.Keys = [][]byte{key(2)} })
@@ -44,7 +80,13 @@ func TestForeignKeyAndClusterNeverJoin(t *testing.T) {
 			t.Fatalf("%s joined a with the wrong key or cluster", x.Local().Name)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Once the refused ones are closed, everything they sent waits in a's
+	// socket ahead of a probe of our own: when a answers it, a has handled
+	// all of it.
+	for _, x := range []*mesh.Mesh{b, c, d} {
+		x.Close()
+	}
+	roundTrip(t, a, key(1))
 	if n := len(a.Members()); n != 1 {
 		t.Fatalf("a knows %d members, want only itself", n)
 	}
@@ -61,14 +103,26 @@ func TestForeignKeyAndClusterNeverJoin(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	old, next := key(1), key(2)
 	ms := startN(t, 3, func(c *mesh.Config) { c.Keys = [][]byte{old} })
-	waitFor(t, 20*time.Second, "3 alive", allSee(ms, 3))
+	waitFor(t, 20*time.Second, "3 alive", allSee(ms, 3), ms...)
 	steps := [][][]byte{{old, next}, {next, old}, {next}}
 	for _, ring := range steps {
 		for _, m := range ms {
 			if err := m.SetKeys(ring); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond) // mixed rings live side by side for a while
+			// Mixed rings work both ways: every member reaches m and m
+			// reaches every member (a join is a request and its answer).
+			for _, o := range ms {
+				if o == m {
+					continue
+				}
+				if err := tryJoin(o, m); err != nil {
+					t.Fatalf("%s cannot reach %s with rings of %d keys: %v", o.Local().Name, m.Local().Name, len(ring), err)
+				}
+				if err := tryJoin(m, o); err != nil {
+					t.Fatalf("%s cannot reach %s with rings of %d keys: %v", m.Local().Name, o.Local().Name, len(ring), err)
+				}
+			}
 			for _, o := range ms {
 				if aliveCount(o) != 3 {
 					t.Fatalf("cluster split during rotation at ring of %d keys", len(ring))
@@ -110,16 +164,18 @@ func TestBadPacketsAreDroppedAndCounted(t *testing.T) {
 	for _, p := range send {
 		conn.Write(p)
 	}
+	// a handles datagrams in the order they arrive: once it answers a good
+	// probe sent after them, it has counted them all.
+	probe, _ := codec.Frame(nil, enc.Encode(wire.Ping{Seq: 3, Target: "a"}), time.Now())
+	conn.Write(probe)
+	awaitReply(t, conn)
 	want := map[mesh.DropReason]uint64{mesh.DropBadMagic: 2, mesh.DropReplay: 1, mesh.DropStale: 1, mesh.DropBadKey: 1, mesh.DropOversized: 1}
-	waitFor(t, 5*time.Second, "drops counted", func() bool {
-		d := a.Stats().Dropped
-		for r, n := range want {
-			if d[r] < n {
-				return false
-			}
+	d := a.Stats().Dropped
+	for r, n := range want {
+		if d[r] < n {
+			t.Errorf("%d packets dropped as %q, want %d: %v", d[r], r, n, d)
 		}
-		return true
-	})
+	}
 	if st := a.Stats(); st.PacketsIn < uint64(len(send)-1) {
 		t.Fatalf("only %d packets seen", st.PacketsIn)
 	}
@@ -177,7 +233,7 @@ func TestSlowSubscriber(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "4 alive", allSee(ms, 4))
+	waitFor(t, 20*time.Second, "4 alive", allSee(ms, 4), ms...)
 	ms[3].Close()
 	waitFor(t, 30*time.Second, "fail of node-03 seen", func() bool {
 		for _, m := range ms[0].Members() {
@@ -186,7 +242,7 @@ func TestSlowSubscriber(t *testing.T) {
 			}
 		}
 		return false
-	})
+	}, ms[0])
 	want := map[string]mesh.State{"node-01": mesh.StateAlive, "node-02": mesh.StateAlive, "node-03": mesh.StateDead}
 	last := map[string]mesh.State{}
 	timeout := time.After(5 * time.Second)

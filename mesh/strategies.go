@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/meshd/meshd/internal/clock"
 )
 
 // strategies runs the configured strategies, each on its own goroutine, and
@@ -28,7 +30,8 @@ type strategies struct {
 }
 
 func startStrategies(m *Mesh, list []Strategy) *strategies {
-	ctx, cancel := context.WithCancel(context.Background())
+	// The strategies run on the mesh's clock (poll reads it from ctx).
+	ctx, cancel := context.WithCancel(clock.NewContext(context.Background(), m.clock))
 	s := &strategies{m: m, cancel: cancel, list: list, latest: map[int][]string{}, first: map[int]bool{},
 		kick: make(chan struct{}, 1), firstC: make(chan struct{}, len(list)+1)}
 	if len(list) == 0 {

@@ -10,7 +10,8 @@ import (
 )
 
 // view is a member list kept up to date from a snapshot and the events
-// that follow it, as an application would keep one.
+// that follow it, as an application would keep one; it notifies wake after
+// every event it applied.
 type view struct {
 	mu      sync.Mutex
 	state   map[string]mesh.State
@@ -18,7 +19,7 @@ type view struct {
 	err     error
 }
 
-func follow(members []mesh.Member, ch <-chan mesh.Event) *view {
+func follow(members []mesh.Member, ch <-chan mesh.Event, wake chan<- struct{}) *view {
 	v := &view{state: map[string]mesh.State{}}
 	for _, m := range members {
 		v.state[m.Name] = m.State
@@ -32,6 +33,7 @@ func follow(members []mesh.Member, ch <-chan mesh.Event) *view {
 			v.lastSeq = ev.Seq
 			v.state[ev.Member.Name] = ev.Member.State
 			v.mu.Unlock()
+			notify(wake)
 		}
 	}()
 	return v
@@ -61,7 +63,8 @@ func TestSubscribeWithMembersMissesNothing(t *testing.T) {
 	if len(members) != 1 || members[0].Name != "hub" || members[0].State != mesh.StateAlive {
 		t.Fatalf("first snapshot %+v, want only this member, alive", members)
 	}
-	views := []*view{follow(members, ch)}
+	applied := make(chan struct{}, 1)
+	views := []*view{follow(members, ch, applied)}
 	var joiners sync.WaitGroup
 	var nodes []*mesh.Mesh
 	for i := 0; i < 6; i++ {
@@ -77,10 +80,10 @@ func TestSubscribeWithMembersMissesNothing(t *testing.T) {
 		}()
 		members, ch, cancel := hub.SubscribeWithMembers()
 		defer cancel()
-		views = append(views, follow(members, ch))
+		views = append(views, follow(members, ch, applied))
 	}
 	joiners.Wait()
-	waitFor(t, 20*time.Second, "every view to match the member list", func() bool {
+	waitWoken(t, 20*time.Second, "every view to match the member list", func() bool {
 		ms := hub.Members()
 		if len(ms) != 7 {
 			return false
@@ -91,7 +94,7 @@ func TestSubscribeWithMembersMissesNothing(t *testing.T) {
 			}
 		}
 		return true
-	})
+	}, applied)
 	for i, v := range views {
 		v.mu.Lock()
 		err := v.err
@@ -105,7 +108,7 @@ func TestSubscribeWithMembersMissesNothing(t *testing.T) {
 // A member that stops answering is first reported suspect, then failed.
 func TestSuspicionIsAnEvent(t *testing.T) {
 	ms := startN(t, 3, nil)
-	waitFor(t, 20*time.Second, "3 alive", allSee(ms, 3))
+	waitFor(t, 20*time.Second, "3 alive", allSee(ms, 3), ms...)
 	ch, cancel := ms[0].Subscribe()
 	defer cancel()
 	victim := ms[2].Local().Name

@@ -3,6 +3,7 @@ package mesh_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,27 +53,63 @@ func aliveCount(m *mesh.Mesh) int {
 	return c
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+// waitFor waits until cond holds, checking it at once and again after every
+// membership event of any of ms, the meshes whose changes can make it true;
+// it fails the test after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool, ms ...*mesh.Mesh) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	if len(ms) == 0 {
+		t.Fatalf("waitFor %s: no mesh to wait on", what)
+	}
+	wake := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	var cancels []func()
+	defer func() {
+		for _, cancel := range cancels {
+			cancel() // closes the channel, which ends its forwarder
+		}
+		wg.Wait()
+	}()
+	for _, m := range ms {
+		ch, cancel := m.Subscribe()
+		cancels = append(cancels, cancel)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range ch {
+				notify(wake)
+			}
+		}()
+	}
+	waitWoken(t, d, what, cond, wake)
+}
+
+// notify wakes a waitWoken without blocking (one pending wake-up is enough).
+func notify(wake chan<- struct{}) {
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
+}
+
+// waitWoken waits until cond holds, checking it at once and again every time
+// wake fires; it fails the test after d.
+func waitWoken(t *testing.T, d time.Duration, what string, cond func() bool, wake <-chan struct{}) {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-wake:
+		case <-deadline.C:
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 func TestSmoke(t *testing.T) {
 	ms := startN(t, 3, nil)
-	waitFor(t, 20*time.Second, "3 alive everywhere", func() bool {
-		for _, m := range ms {
-			if aliveCount(m) != 3 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, 20*time.Second, "3 alive everywhere", allSee(ms, 3), ms...)
 	for _, m := range ms {
 		m.Close()
 	}
@@ -97,14 +134,10 @@ func TestIPv6Loopback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "3 alive over IPv6", func() bool {
-		for _, m := range ms {
-			if aliveCount(m) != 3 {
-				return false
-			}
-		}
-		return ms[0].Addr().Addr().Is6()
-	})
+	if !ms[0].Addr().Addr().Is6() {
+		t.Fatalf("bound %v for [::1]:0", ms[0].Addr())
+	}
+	waitFor(t, 20*time.Second, "3 alive over IPv6", allSee(ms, 3), ms...)
 }
 
 // Join returns soon after the live seeds answered, without waiting for the
