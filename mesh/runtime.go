@@ -289,7 +289,7 @@ func (m *Mesh) deliver(rd core.Ready) {
 		}
 	}
 	if len(rd.Drops) > 0 {
-		m.logDrops(time.Now(), rd.Drops)
+		m.logDrops(m.clock.Now(), rd.Drops)
 	}
 	for _, ev := range rd.Events {
 		m.log.Debug("member "+ev.Type.String(), "name", ev.Member.Name, "addr", ev.Member.Addr)
