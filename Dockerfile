@@ -26,13 +26,19 @@ COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certifica
 COPY --from=build --chown=65532:65532 /out/state /var/lib/meshd
 # Not root; no capability is needed (ports above 1024).
 USER 65532:65532
-# The API listens on every address so that probes and scrapers reach it;
-# set MESHD_HTTP_TOKEN (or _FILE) to guard its POST endpoints.
+# Gossip on every address. The HTTP API stays on its default, 127.0.0.1:7947:
+# its POST endpoints make the agent join or leave, so it is not served to the
+# network unless asked. Probes run inside the container ("/meshd health",
+# below and in deploy/kubernetes/statefulset.yaml), where loopback is
+# reachable. To serve the API beyond it (for a scraper), set
+# MESHD_HTTP=0.0.0.0:7947 and MESHD_HTTP_TOKEN_FILE (a mounted secret): the
+# agent refuses to start without a token there.
 ENV MESHD_BIND=0.0.0.0:7946 \
-    MESHD_HTTP=0.0.0.0:7947 \
     MESHD_LOG_FORMAT=json \
     MESHD_SNAPSHOT=/var/lib/meshd/snapshot.json
+# 7947/tcp is only reached when MESHD_HTTP serves beyond loopback.
 EXPOSE 7946/udp 7947/tcp
 VOLUME ["/var/lib/meshd"]
+HEALTHCHECK --interval=10s --timeout=5s --retries=3 CMD ["/meshd", "health", "--quiet"]
 ENTRYPOINT ["/meshd"]
 CMD ["agent"]

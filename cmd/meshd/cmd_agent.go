@@ -28,10 +28,11 @@ func cmdAgent(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 
 	a, err := agent.Start(agent.Options{
-		Settings:  s,
-		Reload:    func() (*config.Settings, error) { return config.Load(args, os.LookupEnv) },
-		LogOutput: stderr,
-		Version:   version,
+		Settings:    s,
+		Reload:      func() (*config.Settings, error) { return config.Load(args, os.LookupEnv) },
+		LogOutput:   stderr,
+		Version:     version,
+		EnvWarnings: config.UnknownEnv(os.Environ()),
 	})
 	if err != nil {
 		return fail(stderr, "agent", err)

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,16 +35,84 @@ Events), which 'curl -N' can read too.`,
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	enc := json.NewEncoder(stdout)
-	err := cl.Events(ctx, func(ev api.Event) error {
+	var known []api.Member
+	if !asJSON {
+		// Only for the column widths: no agent is the stream's error below.
+		mctx, mcancel := context.WithTimeout(ctx, requestTimeout)
+		known, _ = cl.Members(mctx)
+		mcancel()
+	}
+	cols := newEventColumns(stdout, known)
+	err := cl.EventsAfter(ctx, "", func(ev api.Event, _ string) error {
 		if asJSON {
 			return enc.Encode(ev)
 		}
-		_, err := fmt.Fprintf(stdout, "%s  %-7s  %s  %s  %s  incarnation=%d  %s\n",
-			ev.At.Local().Format(time.RFC3339), ev.Type, ev.Name, ev.Addr, ev.State, ev.Incarnation, formatMeta(ev.Meta))
+		return cols.print(ev)
+	}, func(m api.Missed) error {
+		// The stream goes on; what was lost is in the member list.
+		if asJSON {
+			return enc.Encode(m)
+		}
+		_, err := io.WriteString(stderr, "meshd events: "+m.Detail+" (meshd members)\n")
 		return err
 	})
 	if err != nil {
 		return fail(stderr, c.Name, err)
 	}
 	return 0
+}
+
+// eventColumns prints events as aligned columns under a header, like
+// 'meshd members'. A stream cannot be measured ahead: the columns start as
+// wide as the members the agent knows at the start need (and at least as
+// an IPv4 address with its port), and when a longer value arrives they
+// widen and the header is printed again, so every row lines up with the
+// header above it.
+type eventColumns struct {
+	w      io.Writer
+	widths []int // of every column but the last (meta)
+	header bool  // printed with the current widths
+}
+
+var eventHeader = []string{"TIME", "TYPE", "NAME", "ADDRESS", "STATE", "INCARNATION", "META"}
+
+func newEventColumns(w io.Writer, known []api.Member) *eventColumns {
+	// A time in RFC 3339 with an offset is at most as long as the layout.
+	c := &eventColumns{w: w, widths: []int{len(time.RFC3339), len("suspect"), len("NAME"), len("255.255.255.255:65535"), len("suspect"), len("INCARNATION")}}
+	for _, m := range known {
+		c.widths[2] = max(c.widths[2], len(m.Name))
+		c.widths[3] = max(c.widths[3], len(m.Addr))
+	}
+	return c
+}
+
+func (c *eventColumns) print(ev api.Event) error {
+	cells := []string{ev.At.Local().Format(time.RFC3339), ev.Type, ev.Name, ev.Addr, ev.State,
+		strconv.FormatUint(ev.Incarnation, 10), formatMeta(ev.Meta)}
+	for i, w := range c.widths {
+		if len(cells[i]) > w {
+			c.widths[i] = len(cells[i])
+			c.header = false
+		}
+	}
+	if !c.header {
+		c.header = true
+		if err := c.row(eventHeader); err != nil {
+			return err
+		}
+	}
+	return c.row(cells)
+}
+
+func (c *eventColumns) row(cells []string) error {
+	var b strings.Builder
+	for i, cell := range cells {
+		b.WriteString(cell)
+		if i < len(c.widths) {
+			b.WriteString(strings.Repeat(" ", c.widths[i]-len(cell)+2))
+		}
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(c.w, b.String())
+	return err
 }

@@ -68,28 +68,14 @@ func cmdKeys(args []string, stdout, stderr io.Writer) int {
 	if path == "" {
 		return fail(stderr, c.Name, cli.Usagef(c.Name, "--key-file (or MESHD_KEY_FILE) is required for %s", action))
 	}
-	keys, err := keyfile.LoadOrEmpty(path)
-	if err != nil {
-		return fail(stderr, c.Name, err)
-	}
 
 	var key []byte
+	var err error
 	switch action {
 	case "list":
 		if len(rest) > 0 {
 			return fail(stderr, c.Name, cli.Usagef(c.Name, "list takes no argument"))
 		}
-		if len(keys) == 0 {
-			return fail(stderr, c.Name, fmt.Errorf("key file %s: no keys", path))
-		}
-		for i, k := range keys {
-			role := "       "
-			if i == 0 {
-				role = "primary"
-			}
-			fmt.Fprintf(stdout, "%s  %s\n", role, keyfile.Encode(k))
-		}
-		return 0
 	case "install":
 		if len(rest) > 1 {
 			return fail(stderr, c.Name, cli.Usagef(c.Name, "install takes at most one KEY"))
@@ -106,10 +92,33 @@ func cmdKeys(args []string, stdout, stderr io.Writer) int {
 	default:
 		return fail(stderr, c.Name, cli.Usagef(c.Name, "unknown action %q: want list, install, use, remove or generate", action))
 	}
-	if key == nil {
+	if key == nil && action != "list" {
 		if key, err = keyfile.Decode(rest[0]); err != nil {
 			return fail(stderr, c.Name, cli.Usagef(c.Name, "KEY: %v", err))
 		}
+	}
+	// Only install may start a keyring: list, use and remove of a file
+	// that is not there is a mistaken path, and says so.
+	load := keyfile.Load
+	if action == "install" {
+		load = keyfile.LoadOrEmpty
+	}
+	keys, err := load(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fail(stderr, c.Name, fmt.Errorf("key file %s: no such file (start a keyring with 'meshd keys install --key-file %s')", path, path))
+	}
+	if err != nil {
+		return fail(stderr, c.Name, err)
+	}
+	if action == "list" {
+		for i, k := range keys {
+			role := "       "
+			if i == 0 {
+				role = "primary"
+			}
+			fmt.Fprintf(stdout, "%s  %s\n", role, keyfile.Encode(k))
+		}
+		return 0
 	}
 
 	var next [][]byte

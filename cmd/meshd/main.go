@@ -34,6 +34,7 @@ func init() {
 		{"join", "make the local agent join members at HOST:PORT", cmdJoin},
 		{"leave", "make the local agent leave the cluster gracefully and exit", cmdLeave},
 		{"events", "stream membership events from the local agent", cmdEvents},
+		{"health", "exit 0 if the local agent runs (a probe for Kubernetes and scripts)", cmdHealth},
 		{"keys", "edit the gossip keyring (list, install, use, remove, generate)", cmdKeys},
 		{"sim", "run a simulation scenario of thousands of nodes on a virtual network", cmdSim},
 		{"demo", "watch a 5-agent cluster on 127.0.0.x form, lose a node and heal", cmdDemo},
@@ -51,7 +52,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
-	case "-h", "--help", "-help", "help":
+	case "help":
+		// "meshd help agent" is "meshd agent --help".
+		if len(args) > 1 {
+			return run([]string{args[1], "--help"}, stdout, stderr)
+		}
+		usage(stdout)
+		return 0
+	case "-h", "--help", "-help":
 		usage(stdout)
 		return 0
 	case "-v", "--version":
@@ -78,7 +86,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nRun 'meshd COMMAND --help' for a command's flags and an example.")
+	fmt.Fprintln(w, "\nRun 'meshd COMMAND --help' (or 'meshd help COMMAND') for a command's flags and an example.")
 	fmt.Fprintln(w, "Quick start: meshd demo")
 }
 

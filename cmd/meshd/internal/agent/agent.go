@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +38,8 @@ type Options struct {
 	// LogOutput receives the logs (stderr).
 	LogOutput io.Writer
 	Version   string
+	// EnvWarnings are logged at start (config.UnknownEnv's).
+	EnvWarnings []string
 }
 
 // Agent is a running agent.
@@ -96,7 +100,7 @@ func Start(o Options) (*Agent, error) {
 
 	// The HTTP port is taken first: failing on it must not leave a member
 	// that joined and vanished.
-	ln, err := net.Listen("tcp", s.HTTP)
+	ln, err := net.Listen(tcpNetwork(s.HTTP), s.HTTP)
 	if err != nil {
 		return nil, &StartError{fmt.Errorf("http address %s (%s): %w", s.HTTP, s.Origin("http"), unwrapOp(err))}
 	}
@@ -144,6 +148,7 @@ func Start(o Options) (*Agent, error) {
 			Reload:  a.Reload,
 			Leaving: a.leaving.Load,
 			Logger:  log,
+			Context: httpCtx,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -159,8 +164,12 @@ func Start(o Options) (*Agent, error) {
 	log.Info("agent started", "name", s.Name, "gossip", m.Addr().String(), "http", a.httpAddr.String(),
 		"cluster", s.Cluster, "profile", s.Profile, "strategies", strategyNames(strategies),
 		"encrypted", len(keys) > 0, "snapshot", s.Snapshot, "version", o.Version)
+	for _, w := range o.EnvWarnings {
+		log.Warn(w)
+	}
 	if token == "" && !isLoopback(a.httpAddr) {
-		log.Warn("the HTTP API listens beyond loopback without a token: anyone who reaches it can make this agent join or leave; set --http-token-file", "http", a.httpAddr.String())
+		// Only with --http-insecure-no-token: config refuses it otherwise.
+		log.Warn("the HTTP API listens beyond loopback without a token (--http-insecure-no-token): anyone who reaches it can make this agent join or leave", "http", a.httpAddr.String())
 	}
 	if _, err := sdnotify.Notify(sdnotify.Ready, "STATUS=running"); err != nil {
 		log.Warn("cannot notify systemd", "err", err)
@@ -333,14 +342,41 @@ func metricsHandler(m *mesh.Mesh, version string, log *slog.Logger) http.Handler
 	return promHandler(metrics.NewRegistry(m, version), log)
 }
 
-// meshError explains an engine start failure in terms of settings.
+// meshError explains an engine start failure in terms of settings: the
+// user set flags, variables and file keys, not mesh.Config fields. A bad
+// value is a *config.Error (exit 2); a socket that cannot be had (a port in
+// use) a *StartError.
 func meshError(s *config.Settings, err error) error {
 	var fe *mesh.FieldError
-	if errors.As(err, &fe) {
-		name := settingOf(fe.Field)
-		return &StartError{fmt.Errorf("%s (%s): %v", name, s.Origin(name), fe.Err)}
+	if !errors.As(err, &fe) {
+		return &StartError{fmt.Errorf("start gossip: %w", err)}
 	}
-	return &StartError{fmt.Errorf("start gossip: %w", err)}
+	if fe.Field == "AdvertiseAddr" && s.Advertise == "" {
+		// The bind address is unspecified (0.0.0.0, the default) and no
+		// interface has an address others could reach: a container or
+		// namespace with only lo, or an interface not configured yet.
+		return &config.Error{Origin: s.Origin("advertise"), Msg: fmt.Sprintf(
+			"bind %s (%s) is every address, and no interface has one that other members could reach; set --advertise HOST:PORT (MESHD_ADVERTISE) to the address they reach this agent at, or --bind a specific address",
+			s.Bind, s.Origin("bind"))}
+	}
+	name := settingOf(fe.Field)
+	msg := userWords(fe.Err.Error())
+	var errno syscall.Errno
+	var op *net.OpError
+	if errors.As(fe.Err, &errno) || errors.As(fe.Err, &op) {
+		return &StartError{fmt.Errorf("%s (%s): %s", name, s.Origin(name), msg)}
+	}
+	return &config.Error{Origin: s.Origin(name), Msg: msg}
+}
+
+// configFields are mesh.Config's field names as the engine's errors use
+// them, and the flags that set them.
+var configFields = regexp.MustCompile(`\b(BindAddr|AdvertiseAddr|Name|Cluster|Meta|Keys|Multicast\.Interfaces|Multicast)\b`)
+
+// userWords rewrites mesh.Config field names in an engine message as the
+// flags that set them ("set AdvertiseAddr" -> "set --advertise").
+func userWords(msg string) string {
+	return configFields.ReplaceAllStringFunc(msg, func(f string) string { return "--" + settingOf(f) })
 }
 
 // settingOf maps a mesh.Config field to the meshd setting that sets it.
@@ -372,6 +408,19 @@ func unwrapOp(err error) error {
 		return op.Err
 	}
 	return err
+}
+
+// tcpNetwork is "tcp4" for an IPv4 address and "tcp6" for an IPv6 one: an
+// API told to listen on 0.0.0.0 listens on IPv4, as asked, and says so in
+// its logs (Go's "tcp" would listen on both and report [::]).
+func tcpNetwork(hostPort string) string {
+	if ap, err := netip.ParseAddrPort(hostPort); err == nil {
+		if ap.Addr().Is4() || ap.Addr().Is4In6() {
+			return "tcp4"
+		}
+		return "tcp6"
+	}
+	return "tcp"
 }
 
 func isLoopback(a net.Addr) bool {

@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"strconv"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +39,14 @@ type Options struct {
 	// Leaving reports that the agent is leaving (health turns 503).
 	Leaving func() bool
 	Logger  *slog.Logger
+	// Context bounds the handler's own work (the event log's subscription
+	// to Node). Default: until Node closes the subscription.
+	Context context.Context
+	// BootID names this run of the agent in event ids. Default: random.
+	BootID string
+	// Replay is how many recent events are kept for streams that
+	// reconnect with Last-Event-ID. Default DefaultReplay.
+	Replay int
 	// KeepAlive is the interval of SSE comments that keep proxies and
 	// load balancers from closing an idle stream. Default 15s.
 	KeepAlive time.Duration
@@ -47,7 +59,15 @@ type Options struct {
 type server struct {
 	Options
 	streams atomic.Int64
-	nextID  atomic.Uint64
+	log     *eventLog
+}
+
+// route is one endpoint: its method and path, and whether it changes the
+// agent (then it needs the token and a request from no foreign page).
+type route struct {
+	method, path string
+	mutating     bool
+	h            http.HandlerFunc
 }
 
 // NewHandler returns the API's handler.
@@ -64,17 +84,53 @@ func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &server{Options: o}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/members", s.members)
-	mux.HandleFunc("GET /v1/events", s.events)
-	mux.HandleFunc("GET /v1/health", s.health)
-	if o.Metrics != nil {
-		mux.Handle("GET /metrics", o.Metrics)
+	if o.Context == nil {
+		o.Context = context.Background()
 	}
-	mux.HandleFunc("POST /v1/join", s.auth(s.join))
-	mux.HandleFunc("POST /v1/leave", s.auth(s.leave))
-	mux.HandleFunc("POST /v1/reload", s.auth(s.reload))
+	if o.BootID == "" {
+		o.BootID = NewBootID()
+	}
+	if o.Replay <= 0 {
+		o.Replay = DefaultReplay
+	}
+	s := &server{Options: o, log: newEventLog(o.BootID, o.Replay)}
+	ch, cancel := o.Node.Subscribe()
+	go s.log.run(o.Context, ch, cancel)
+
+	routes := []route{
+		{"GET", "/v1/members", false, s.members},
+		{"GET", "/v1/events", false, s.events},
+		{"GET", "/v1/health", false, s.health},
+		{"POST", "/v1/join", true, s.join},
+		{"POST", "/v1/leave", true, s.leave},
+		{"POST", "/v1/reload", true, s.reload},
+	}
+	if o.Metrics != nil {
+		routes = append(routes, route{"GET", "/metrics", false, o.Metrics.ServeHTTP})
+	}
+	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	for _, rt := range routes {
+		h := rt.h
+		if rt.mutating {
+			h = s.guard(s.auth(h))
+		}
+		mux.HandleFunc(rt.method+" "+rt.path, h)
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	// What no route takes answers in JSON too: 405 with Allow for a known
+	// path, 404 for any other.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if methods, ok := allowed[r.URL.Path]; ok {
+			if slices.Contains(methods, "GET") {
+				methods = append(methods, "HEAD")
+			}
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "%s %s: method not allowed (allowed: %s)", r.Method, r.URL.Path, strings.Join(methods, ", "))
+			return
+		}
+		writeError(w, http.StatusNotFound, "%s: no such endpoint (the API: GET /v1/members, /v1/events, /v1/health, /metrics; POST /v1/join, /v1/leave, /v1/reload)", r.URL.Path)
+	})
 	return mux
 }
 
@@ -90,34 +146,93 @@ func writeError(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
-// auth requires the bearer token, when one is configured.
+// auth requires the bearer token, when one is configured. Its messages
+// speak HTTP: the CLI adds which of its settings gives the token.
 func (s *server) auth(h http.HandlerFunc) http.HandlerFunc {
 	if s.Token == "" {
 		return h
 	}
 	want := []byte("Bearer " + s.Token)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		got := r.Header.Get("Authorization")
+		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="meshd"`)
-			writeError(w, http.StatusUnauthorized, "this endpoint needs the agent's token: Authorization: Bearer TOKEN (meshd: --http-token or MESHD_HTTP_TOKEN)")
+			msg := "this endpoint needs the agent's token: Authorization: Bearer TOKEN"
+			if got != "" {
+				msg = "the bearer token is not this agent's"
+			}
+			writeError(w, http.StatusUnauthorized, "%s", msg)
 			return
 		}
 		h(w, r)
 	}
 }
 
+// guard refuses requests to mutating endpoints that a web page made. A
+// page of another origin sends its Origin: any site the user visits could
+// otherwise POST to 127.0.0.1:7947/v1/leave. A page can also rebind a DNS
+// name of its own to 127.0.0.1 and then be "same-origin" with the agent;
+// its requests then carry that name as Host, so without a token (whose
+// secret such a page does not know) the agent must be named by an IP
+// address or "localhost", as meshd's CLI and curl name it.
+func (s *server) guard(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+			writeError(w, http.StatusForbidden, "request from the web page %s refused: this endpoint takes requests from tools such as meshd and curl, not from web pages of other origins", o)
+			return
+		}
+		if s.Token == "" && !addressHost(r.Host) {
+			writeError(w, http.StatusForbidden, "Host %q refused: without a token, name the agent by its IP address or localhost (a web page can point a name of its own at this agent)", r.Host)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// sameOrigin reports whether an Origin header names the host:port the
+// request was sent to (a page the agent itself served).
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // "null" (sandboxed pages, files) and other oddities
+	}
+	return strings.EqualFold(u.Host, host)
+}
+
+// addressHost reports whether a Host header names an IP address or
+// localhost, with or without a port.
+func addressHost(host string) bool {
+	h := host
+	if hp, _, err := net.SplitHostPort(host); err == nil {
+		h = hp
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return strings.EqualFold(h, "localhost")
+}
+
 func (s *server) members(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, FromMembers(s.Node.Members()))
+	f, err := ParseMemberFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	ms := slices.DeleteFunc(s.Node.Members(), func(m mesh.Member) bool { return !f.Match(m) })
+	writeJSON(w, http.StatusOK, FromMembers(ms))
 }
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
-	alive := 0
-	for _, m := range s.Node.Members() {
-		if m.State == mesh.StateAlive {
-			alive++
-		}
+	ms := s.Node.Members()
+	states := map[string]int{}
+	for _, st := range []mesh.State{mesh.StateAlive, mesh.StateSuspect, mesh.StateDead, mesh.StateLeft} {
+		states[st.String()] = 0
 	}
-	h := Health{Status: "ok", Name: s.Node.Local().Name, Members: alive}
+	for _, m := range ms {
+		states[m.State.String()]++
+	}
+	h := Health{Status: "ok", Name: s.Node.Local().Name, Members: len(ms), Alive: states["alive"], States: states}
 	code := http.StatusOK
 	if s.Leaving != nil && s.Leaving() {
 		h.Status, code = "leaving", http.StatusServiceUnavailable
@@ -135,7 +250,9 @@ func (s *server) join(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	n, err := s.Node.Join(ctx, addrs...)
 	if err != nil && n == 0 {
-		writeError(w, http.StatusBadGateway, "join %v: %v", addrs, err)
+		// The engine's error names the addresses (once); the caller
+		// knows the list it sent.
+		writeError(w, http.StatusBadGateway, "%s", joinProblem(err))
 		return
 	}
 	s.Logger.Info("joined through the API", "addrs", addrs, "contacted", n)
@@ -167,7 +284,12 @@ func (s *server) reload(w http.ResponseWriter, r *http.Request) {
 }
 
 // events streams membership events as Server-Sent Events until the client
-// goes away or the server shuts down (the request context ends).
+// goes away or the server shuts down (the request context ends). Each
+// event's id is BOOT-SEQ; a client that reconnects with Last-Event-ID gets
+// every kept event after that one, or a "missed" event first when some are
+// no longer kept (see eventLog.resume). A client that reads slower than
+// events come falls behind the log, never blocks it, and is told how many
+// it missed.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	if n := s.streams.Add(1); n > int64(s.MaxStreams) {
 		s.streams.Add(-1)
@@ -175,9 +297,8 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.streams.Add(-1)
+	cursor, notice := s.log.resume(r.Header.Get("Last-Event-ID"))
 
-	ch, cancel := s.Node.Subscribe()
-	defer cancel()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -193,31 +314,49 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	missed := func(m *Missed) bool {
+		data, _ := json.Marshal(m)
+		// No id: the client's last id stays the last event it got.
+		return send("event: missed\ndata: %s\n\n", data)
+	}
 	if !send(": meshd events\nretry: 2000\n\n") {
+		return
+	}
+	if notice != nil && !missed(notice) {
 		return
 	}
 	tick := time.NewTicker(s.KeepAlive)
 	defer tick.Stop()
 	for {
+		evs, wait := s.log.after(cursor)
+		for _, n := range evs {
+			if lost := n.seq - cursor - 1; lost > 0 && notice == nil {
+				if !missed(&Missed{Type: "missed", Reason: MissedOverflow, Count: lost,
+					Detail: fmt.Sprintf("%d events before %s are no longer kept (the agent keeps the last %d, and replaces older events about a member by newer ones when it falls behind); re-read GET /v1/members", lost, s.log.id(n.seq), s.Replay)}) {
+					return
+				}
+			}
+			// After a notice, every kept event follows without another.
+			notice = nil
+			data, err := json.Marshal(FromEvent(n.ev))
+			if err != nil {
+				continue
+			}
+			if !send("id: %s\nevent: %s\ndata: %s\n\n", s.log.id(n.seq), n.ev.Type, data) {
+				return
+			}
+			cursor = n.seq
+		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.Context.Done():
 			return
 		case <-tick.C:
 			if !send(": keepalive\n\n") {
 				return
 			}
-		case ev, ok := <-ch:
-			if !ok {
-				return // the mesh stopped
-			}
-			data, err := json.Marshal(FromEvent(ev))
-			if err != nil {
-				continue
-			}
-			id := strconv.FormatUint(s.nextID.Add(1), 10)
-			if !send("id: %s\nevent: %s\ndata: %s\n\n", id, ev.Type, data) {
-				return
-			}
+		case <-wait:
 		}
 	}
 }

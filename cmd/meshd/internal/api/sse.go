@@ -13,15 +13,30 @@ import (
 const (
 	maxSSELine = 64 << 10
 	maxSSEData = 256 << 10
+	maxSSEID   = 256
 )
+
+// SSEEvent is one event of a Server-Sent Events stream.
+type SSEEvent struct {
+	Type string // "message" when the stream names none
+	Data string
+	// LastID is the stream's last event id at this event: this event's
+	// id, or the one before it when it has none.
+	LastID string
+}
 
 // ReadSSE reads a Server-Sent Events stream and calls fn with each event's
 // type ("message" when not given) and data, until the stream ends (nil), fn
 // fails (its error) or the input breaks the limits.
 func ReadSSE(r io.Reader, fn func(event, data string) error) error {
+	return ReadSSEEvents(r, func(e SSEEvent) error { return fn(e.Type, e.Data) })
+}
+
+// ReadSSEEvents is ReadSSE with each event's id.
+func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxSSELine)
-	var event string
+	var event, lastID string
 	var data strings.Builder
 	hasData := false
 	for sc.Scan() {
@@ -31,7 +46,7 @@ func ReadSSE(r io.Reader, fn func(event, data string) error) error {
 				if event == "" {
 					event = "message"
 				}
-				if err := fn(event, strings.TrimSuffix(data.String(), "\n")); err != nil {
+				if err := fn(SSEEvent{Type: event, Data: strings.TrimSuffix(data.String(), "\n"), LastID: lastID}); err != nil {
 					return err
 				}
 			}
@@ -45,6 +60,11 @@ func ReadSSE(r io.Reader, fn func(event, data string) error) error {
 		field, value, _ := strings.Cut(line, ":")
 		value = strings.TrimPrefix(value, " ")
 		switch field {
+		case "id":
+			// An id with NUL is ignored, as browsers do.
+			if !strings.ContainsRune(value, 0) && len(value) <= maxSSEID {
+				lastID = value
+			}
 		case "event":
 			event = value
 		case "data":

@@ -1,18 +1,25 @@
 // Package api is meshd's HTTP API: the server the agent runs and the JSON
 // shapes that the CLI (package client) and users' tools read.
 //
-//	GET  /v1/members  JSON array of {"name","addr","state","incarnation","meta"},
-//	                  state alive|suspect|dead|left, sorted by name
-//	GET  /v1/events   Server-Sent Events: "event: join|leave|fail|update|suspect|alive" and
-//	                  "data: {"type","at","name","addr","state","incarnation","meta"}"
-//	GET  /v1/health   200 {"status":"ok",...} while the agent runs, 503 while it leaves
+//	GET  /v1/members  JSON array of {"name","addr","state","incarnation","meta","since"},
+//	                  state alive|suspect|dead|left, sorted by name; filters
+//	                  ?state=alive,suspect &name=N &tag=KEY=VALUE (repeatable)
+//	GET  /v1/events   Server-Sent Events: "id: BOOT-SEQ", "event: join|leave|fail|update|suspect|alive",
+//	                  "data: {"type","at","name","addr","state","incarnation","meta","since"}";
+//	                  Last-Event-ID resumes after that event, or sends "event: missed"
+//	GET  /v1/health   200 {"status":"ok","name","members","alive","states"} while the
+//	                  agent runs, 503 while it leaves
 //	GET  /metrics     Prometheus text exposition
 //	POST /v1/join     body {"addrs":["HOST:PORT",...]}, answers {"contacted":N}
 //	POST /v1/leave    graceful leave; the agent then exits
 //	POST /v1/reload   as SIGHUP: strategies, keyring and log level from the config
 //
 // With a token configured, the POST endpoints need "Authorization: Bearer
-// TOKEN"; reads stay open, as the API binds to loopback by default.
+// TOKEN"; reads stay open, as the API binds to loopback by default. POST
+// requests from a web page of another origin (Origin) are refused, and so
+// are, without a token, requests that name the agent by a DNS name (Host),
+// which is how a page rebinds a name of its own to 127.0.0.1. Every error,
+// 404 and 405 included, is {"error":"..."}.
 package api
 
 import (
@@ -31,6 +38,8 @@ type Member struct {
 	State       string            `json:"state"`
 	Incarnation uint64            `json:"incarnation"`
 	Meta        map[string]string `json:"meta"`
+	// Since is when this agent saw the member enter its state (UTC).
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Event is an event's JSON form: its type and time, and the member.
@@ -46,7 +55,11 @@ func FromMember(m mesh.Member) Member {
 	if meta == nil {
 		meta = map[string]string{}
 	}
-	return Member{Name: m.Name, Addr: m.Addr.String(), State: m.State.String(), Incarnation: m.Incarnation, Meta: meta}
+	var since time.Time
+	if !m.Since.IsZero() {
+		since = m.Since.UTC()
+	}
+	return Member{Name: m.Name, Addr: m.Addr.String(), State: m.State.String(), Incarnation: m.Incarnation, Meta: meta, Since: since}
 }
 
 // FromMembers converts and sorts by name.
@@ -74,14 +87,36 @@ type JoinResponse struct {
 	Contacted int `json:"contacted"`
 }
 
-// Health answers GET /v1/health.
+// Health answers GET /v1/health. Its counts come from the same member list
+// as GET /v1/members: Members is that list's length, States counts it by
+// state (every state always present).
 type Health struct {
-	Status  string `json:"status"` // ok, leaving
-	Name    string `json:"name"`
-	Members int    `json:"members"` // alive members, this agent included
+	Status  string         `json:"status"` // ok, leaving
+	Name    string         `json:"name"`
+	Members int            `json:"members"` // every known member, this agent included
+	Alive   int            `json:"alive"`   // States["alive"]
+	States  map[string]int `json:"states"`
 }
 
 // ErrorBody is the body of every error answer.
 type ErrorBody struct {
 	Error string `json:"error"`
+}
+
+// Reasons of a Missed notice.
+const (
+	MissedRestart   = "restart"    // the agent restarted since the client's last event
+	MissedUnknownID = "unknown-id" // Last-Event-ID is not one this agent sent
+	MissedOverflow  = "overflow"   // more events than the replay buffer passed
+)
+
+// Missed is the data of an SSE "missed" event: the stream could not give
+// every event since the client's Last-Event-ID (or since it fell behind).
+// Count is how many were lost, when known. The member list is then the
+// truth to start again from.
+type Missed struct {
+	Type   string `json:"type"` // "missed"
+	Reason string `json:"reason"`
+	Count  uint64 `json:"count,omitempty"`
+	Detail string `json:"detail"`
 }

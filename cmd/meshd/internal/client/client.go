@@ -44,7 +44,7 @@ func New(addr, token string) *Client {
 
 // do sends a request and decodes a JSON answer into out (if not nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	resp, err := c.send(ctx, method, path, body)
+	resp, err := c.send(ctx, method, path, body, nil)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 
 // send sends a request and returns a 2xx response; other statuses become
 // errors carrying the agent's message.
-func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+func (c *Client) send(ctx context.Context, method, path string, body any, headers map[string]string) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -72,6 +72,9 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
 		return nil, fmt.Errorf("agent address %q: %v", c.addr, err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -92,8 +95,13 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&eb) == nil && eb.Error != "" {
 		msg = eb.Error
 	}
-	if resp.StatusCode == http.StatusUnauthorized && c.token == "" {
-		msg += " (set --http-token or MESHD_HTTP_TOKEN)"
+	if resp.StatusCode == http.StatusUnauthorized {
+		// The agent speaks HTTP; say which setting of the CLI gives it.
+		if c.token == "" {
+			msg += " (give it with --http-token-file, --http-token or MESHD_HTTP_TOKEN)"
+		} else {
+			msg += " (check --http-token-file, --http-token or MESHD_HTTP_TOKEN)"
+		}
 	}
 	return nil, &StatusError{Code: resp.StatusCode, Msg: fmt.Sprintf("agent at %s: %s", c.addr, msg)}
 }
@@ -124,8 +132,17 @@ func (c *Client) explain(err error) error {
 
 // Members returns the agent's member list.
 func (c *Client) Members(ctx context.Context) ([]api.Member, error) {
+	return c.MembersWhere(ctx, api.MemberFilter{})
+}
+
+// MembersWhere returns the members the filter selects (the agent filters).
+func (c *Client) MembersWhere(ctx context.Context, f api.MemberFilter) ([]api.Member, error) {
+	path := "/v1/members"
+	if q := f.Query().Encode(); q != "" {
+		path += "?" + q
+	}
 	var ms []api.Member
-	return ms, c.do(ctx, http.MethodGet, "/v1/members", nil, &ms)
+	return ms, c.do(ctx, http.MethodGet, path, nil, &ms)
 }
 
 // Health returns the agent's health answer.
@@ -153,7 +170,19 @@ func (c *Client) Reload(ctx context.Context) error {
 // Events streams the agent's events to fn until ctx ends (nil), the agent
 // closes the stream (an error saying so) or fn fails (its error).
 func (c *Client) Events(ctx context.Context, fn func(api.Event) error) error {
-	resp, err := c.send(ctx, http.MethodGet, "/v1/events", nil)
+	return c.EventsAfter(ctx, "", func(ev api.Event, _ string) error { return fn(ev) }, nil)
+}
+
+// EventsAfter is Events resuming after the event with id lastID (as
+// Last-Event-ID; "" for events from now on). fn gets each event with its
+// id; missed, if not nil, gets the agent's notices of events it could not
+// replay (without it they end the stream with an error).
+func (c *Client) EventsAfter(ctx context.Context, lastID string, fn func(ev api.Event, id string) error, missed func(api.Missed) error) error {
+	var headers map[string]string
+	if lastID != "" {
+		headers = map[string]string{"Last-Event-ID": lastID}
+	}
+	resp, err := c.send(ctx, http.MethodGet, "/v1/events", nil, headers)
 	if err != nil {
 		return err
 	}
@@ -161,12 +190,22 @@ func (c *Client) Events(ctx context.Context, fn func(api.Event) error) error {
 	// Unblock the read when ctx ends.
 	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stop()
-	err = api.ReadSSE(resp.Body, func(event, data string) error {
-		var ev api.Event
-		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			return fmt.Errorf("agent at %s: bad event %q: %v", c.addr, event, err)
+	err = api.ReadSSEEvents(resp.Body, func(e api.SSEEvent) error {
+		if e.Type == "missed" {
+			var m api.Missed
+			if err := json.Unmarshal([]byte(e.Data), &m); err != nil {
+				return fmt.Errorf("agent at %s: bad event %q: %v", c.addr, e.Type, err)
+			}
+			if missed == nil {
+				return fmt.Errorf("agent at %s: %s", c.addr, m.Detail)
+			}
+			return missed(m)
 		}
-		return fn(ev)
+		var ev api.Event
+		if err := json.Unmarshal([]byte(e.Data), &ev); err != nil {
+			return fmt.Errorf("agent at %s: bad event %q: %v", c.addr, e.Type, err)
+		}
+		return fn(ev, e.LastID)
 	})
 	if ctx.Err() != nil {
 		return nil

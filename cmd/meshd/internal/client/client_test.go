@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,18 @@ func (f *fakeNode) Subscribe() (<-chan mesh.Event, func()) {
 	}
 }
 func (f *fakeNode) subscribers() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.subs) }
+
+// waitSubscribed waits for the API's event log to subscribe.
+func (f *fakeNode) waitSubscribed(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.subscribers() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the API never subscribed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 func (f *fakeNode) publish(e mesh.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -88,9 +101,11 @@ type env struct {
 func start(t *testing.T, token string) *env {
 	e := &env{node: newNode(), left: make(chan struct{}, 1)}
 	h := api.NewHandler(api.Options{
-		Node:  e.node,
-		Token: token,
-		Leave: func(context.Context) error { e.left <- struct{}{}; return nil },
+		Node:    e.node,
+		Context: t.Context(),
+		BootID:  "b00t",
+		Token:   token,
+		Leave:   func(context.Context) error { e.left <- struct{}{}; return nil },
 		Reload: func() error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -140,7 +155,9 @@ func TestHealth(t *testing.T) {
 	e := start(t, "")
 	c := New(e.srv.URL, "")
 	h, err := c.Health(context.Background())
-	if err != nil || h.Status != "ok" || h.Name != "n2" || h.Members != 1 {
+	// The counts are those of the member list: 2 members, 1 alive, 1 dead.
+	if err != nil || h.Status != "ok" || h.Name != "n2" || h.Members != 2 || h.Alive != 1 ||
+		fmt.Sprint(h.States) != "map[alive:1 dead:1 left:0 suspect:0]" {
 		t.Fatalf("health %+v %v", h, err)
 	}
 	e.mu.Lock()
@@ -224,48 +241,50 @@ func TestEventsStream(t *testing.T) {
 	c := New(e.addr(), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	got := make(chan api.Event, 8)
-	done := make(chan error, 1)
-	go func() { done <- c.Events(ctx, func(ev api.Event) error { got <- ev; return nil }) }()
-
-	deadline := time.Now().Add(10 * time.Second)
-	for e.node.subscribers() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("stream never subscribed")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// Published before the stream connects: a stream that resumes after
+	// event 0 of this run (Last-Event-ID b00t-0) gets them all.
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	e.node.waitSubscribed(t)
 	e.node.publish(mesh.Event{Type: mesh.EventJoin, At: at, Member: e.node.members[1]})
-	time.Sleep(120 * time.Millisecond) // a keepalive goes by in between
 	e.node.publish(mesh.Event{Type: mesh.EventFail, At: at, Member: e.node.members[0]})
-	for i, want := range []string{"join n1 alive", "fail n2 dead"} {
+	type got struct {
+		ev api.Event
+		id string
+	}
+	evs := make(chan got, 8)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.EventsAfter(ctx, "b00t-0", func(ev api.Event, id string) error { evs <- got{ev, id}; return nil }, nil)
+	}()
+	for i, want := range []string{"b00t-1 join n1 alive", "b00t-2 fail n2 dead"} {
 		select {
-		case ev := <-got:
-			if s := ev.Type + " " + ev.Name + " " + ev.State; s != want || !ev.At.Equal(at) {
-				t.Fatalf("event %d: %s at %v, want %s", i, s, ev.At, want)
+		case g := <-evs:
+			if s := g.id + " " + g.ev.Type + " " + g.ev.Name + " " + g.ev.State; s != want || !g.ev.At.Equal(at) {
+				t.Fatalf("event %d: %s at %v, want %s", i, s, g.ev.At, want)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("event %d (%s) not received", i, want)
 		}
 	}
+	time.Sleep(120 * time.Millisecond) // a keepalive goes by in between
+	e.node.publish(mesh.Event{Type: mesh.EventUpdate, At: at, Member: e.node.members[1]})
+	select {
+	case g := <-evs:
+		if g.id != "b00t-3" || g.ev.Type != "update" {
+			t.Fatalf("live event: %s %s", g.id, g.ev.Type)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("live event not received")
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Events after cancel: %v", err)
-	}
-	// The server side unsubscribes when the client goes.
-	deadline = time.Now().Add(10 * time.Second)
-	for e.node.subscribers() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("server kept the subscription of a gone client")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func TestEventStreamLimit(t *testing.T) {
 	node := newNode()
-	srv := httptest.NewServer(api.NewHandler(api.Options{Node: node, MaxStreams: 1}))
+	srv := httptest.NewServer(api.NewHandler(api.Options{Node: node, MaxStreams: 1, Context: t.Context()}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

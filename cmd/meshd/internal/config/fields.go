@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/meshd/meshd/cmd/meshd/internal/logging"
+	"github.com/meshd/meshd/mesh/strategy/static"
 )
 
 // field is one setting: its flag, environment variable and file key, and
@@ -117,6 +118,8 @@ var fields = []*field{
 		}},
 	{name: "http-token-file", arg: "FILE", usage: "file holding the bearer token",
 		set: func(s *Settings, v string) error { return path(&s.HTTPTokenFile, v) }},
+	{name: "http-insecure-no-token", usage: "serve join, leave and reload beyond loopback without a token: anyone who reaches --http can then make this agent leave",
+		set: func(s *Settings, v string) error { return boolean(&s.HTTPInsecureNoToken, v) }},
 	{name: "profile", arg: "lan|wan|local", usage: "timing preset: lan (memberlist's LAN), wan, or local (one host, fast)", def: DefaultProfile,
 		set: func(s *Settings, v string) error {
 			switch v {
@@ -221,11 +224,25 @@ func ipPort(dst *string, v string, anyHost bool) error {
 	return nil
 }
 
-// seed checks a --join value loosely: the static strategy resolves names
-// and adds the default port, so only the form is checked here.
+// seed checks a join value as the static strategy that joins it will
+// (names are resolved later, a missing port is the default), and says what
+// is wrong in terms of the value alone: the user gave a seed, not a static
+// strategy's Config.Hosts.
 func seed(v string) error {
 	if v == "" || strings.ContainsFunc(v, unicode.IsSpace) {
 		return errors.New("want HOST:PORT or HOST")
+	}
+	for h := range strings.SplitSeq(v, ",") {
+		if h == "" {
+			continue
+		}
+		if _, err := static.New(static.Config{Hosts: []string{h}}); err != nil {
+			msg := err.Error()
+			if _, rest, ok := strings.Cut(msg, "Config.Hosts[0]: "); ok {
+				msg = rest
+			}
+			return errors.New(msg)
+		}
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/meshd/meshd/cmd/meshd/internal/cli"
 )
 
 // maxFileSize bounds the config file read.
@@ -190,45 +192,25 @@ func want(f *field) string {
 
 // suggest names the known key closest to an unknown one, for typos.
 func suggest(key string) string {
-	best, bestD := "", 3 // a distance below 3 is a typo
 	names := []string{"strategies"}
 	for _, f := range fields {
 		if f.name != "config" {
 			names = append(names, f.name)
 		}
 	}
-	for _, n := range names {
-		// Small typos, or a longer spelling of a key (multicast-iface).
-		if d := distance(key, n); d < bestD || (best == "" && d*5 <= len(key)) {
-			best, bestD = n, d
-		}
-	}
+	best := cli.Closest(key, names)
 	if best == "" {
 		return " (known: " + strings.Join(names, ", ") + ")"
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
 }
 
-// distance is the Levenshtein distance, for short keys.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 10
+// closestField is the setting whose name is closest to key, if key looks
+// like a typo of it; "" if none does.
+func closestField(key string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return cli.Closest(key, names)
 }

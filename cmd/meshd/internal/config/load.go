@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -49,7 +50,12 @@ func Load(args []string, lookup LookupEnv) (*Settings, error) {
 	s := &Settings{MulticastTTL: -1}
 	file := ""
 	if v, ok := flagVals["config"]; ok {
-		file = v[len(v)-1]
+		if len(v) > 1 {
+			// One file: merging several would hide which one a setting
+			// came from, and taking the last would ignore the others.
+			return nil, cli.Usagef("agent", "--config is given %d times (%s): give one config file", len(v), quoteAll(v))
+		}
+		file = v[0]
 	} else if v, ok := lookup(cli.EnvName("config")); ok && v != "" {
 		file = v
 	}
@@ -83,6 +89,14 @@ func Load(args []string, lookup LookupEnv) (*Settings, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, " and ")
 }
 
 // apply sets f from one source's values.
@@ -134,7 +148,18 @@ func (s *Settings) check() error {
 			return errorf(s.Origin("http-token-file"), "%v", err)
 		}
 	}
+	if s.HTTPToken == "" && s.HTTPTokenFile == "" && !s.HTTPInsecureNoToken && !isLoopbackHostPort(s.HTTP) {
+		return errorf(s.Origin("http"), "the HTTP API would serve join, leave and reload on %s, beyond loopback, without a token: anyone who reaches it could make this agent leave the cluster. "+
+			"Set --http-token-file FILE (or MESHD_HTTP_TOKEN), or listen on loopback (--http 127.0.0.1:7947), or accept the risk with --http-insecure-no-token", s.HTTP)
+	}
 	return nil
+}
+
+// isLoopbackHostPort reports whether an IP:PORT (as checked by ipPort)
+// names a loopback address.
+func isLoopbackHostPort(hp string) bool {
+	ap, err := netip.ParseAddrPort(hp)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 const maxTokenSize = 4096

@@ -70,13 +70,15 @@ type Settings struct {
 	HTTP           string
 	HTTPToken      string
 	HTTPTokenFile  string
-	Profile        string
-	KeyFile        string
-	Snapshot       string
-	LogFormat      string
-	LogLevel       slog.Level
-	Meta           map[string]string
-	LeaveTimeout   time.Duration
+	// HTTPInsecureNoToken allows an API beyond loopback without a token.
+	HTTPInsecureNoToken bool
+	Profile             string
+	KeyFile             string
+	Snapshot            string
+	LogFormat           string
+	LogLevel            slog.Level
+	Meta                map[string]string
+	LeaveTimeout        time.Duration
 
 	// origin says, per setting name, where its value came from.
 	origin map[string]string
