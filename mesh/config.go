@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"strconv"
@@ -308,7 +309,7 @@ func (c Config) withDefaults() Config {
 		if host == "" {
 			host = "meshd"
 		}
-		c.Name = host + "-" + strconv.FormatUint(uint64(time.Now().UnixNano())&0xffffff, 36)
+		c.Name = host + "-" + strconv.FormatUint(uint64(rand.Uint32()&0xffffff), 36)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

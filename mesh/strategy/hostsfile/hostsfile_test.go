@@ -11,6 +11,7 @@ import (
 
 	"github.com/meshd/meshd/mesh/strategy/internal/dnstest"
 	"github.com/meshd/meshd/mesh/strategy/internal/strategytest"
+	"github.com/meshd/meshd/mesh/strategy/poll"
 	"go.uber.org/goleak"
 )
 
@@ -83,13 +84,13 @@ func TestFileEditedMidTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := strategytest.Run(t, s)
+	run := strategytest.RunClocked(t, s)
 
-	strategytest.AwaitFunc(t, ch, "the first file", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.1:7946", "10.0.0.2:7000"}) })
+	run.AwaitFunc("the first file", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.1:7946", "10.0.0.2:7000"}) })
 
 	// Rewritten by rename, with a name, a range and a comment.
 	write(t, path, "# edited\n10.0.0.3:7000-7001\nnode.meshd.test\n")
-	strategytest.AwaitFunc(t, ch, "the edited file", func(l []string) bool {
+	run.AwaitFunc("the edited file", func(l []string) bool {
 		return slices.Equal(l, []string{"10.0.0.3:7000", "10.0.0.3:7001", "10.0.0.9:7946", "[2001:db8::9]:7946"})
 	})
 
@@ -97,32 +98,20 @@ func TestFileEditedMidTest(t *testing.T) {
 	if err := os.WriteFile(path, []byte("10.0.0.4\nnot a host\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	strategytest.AwaitFunc(t, ch, "the in-place edit", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.4:7946"}) })
+	run.AwaitFunc("the in-place edit", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.4:7946"}) })
 	if st := s.Stats(); !strings.Contains(st.LastError, "line 2") {
 		t.Fatalf("bad line not reported: %+v", st)
 	}
 
 	// Removed, then emptied: the last good list stands (nothing is delivered).
-	pollsBefore := s.Stats().Polls
 	os.Remove(path)
-	for s.Stats().Polls < pollsBefore+3 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	run.Keeps(s, []string{"10.0.0.4:7946"}, 3, "no such file")
 	write(t, path, "# nobody\n")
-	pollsBefore = s.Stats().Polls
-	for s.Stats().Polls < pollsBefore+3 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for len(ch) > 0 {
-		if l := <-ch; !slices.Equal(l, []string{"10.0.0.4:7946"}) {
-			t.Fatalf("delivered %q while the file was missing or empty", l)
-		}
-	}
-	if st := s.Stats(); st.Seeds != 1 || st.Errors < 2 {
-		t.Fatalf("stats %+v, want the last 1 seed kept and errors counted", st)
+	if st := run.Keeps(s, []string{"10.0.0.4:7946"}, 3, poll.ErrNoAddresses.Error()); st.Seeds != 1 {
+		t.Fatalf("stats %+v, want the last 1 seed kept", st)
 	}
 	write(t, path, "10.0.0.5\n")
-	strategytest.AwaitFunc(t, ch, "recovery", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.5:7946"}) })
+	run.AwaitFunc("recovery", func(l []string) bool { return slices.Equal(l, []string{"10.0.0.5:7946"}) })
 }
 
 func TestConfig(t *testing.T) {

@@ -66,11 +66,11 @@ func TestDocumentedShapeAndFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := strategytest.Run(t, s)
-	strategytest.Await(t, ch, fourSeeds...)
+	run := strategytest.RunClocked(t, s)
+	run.Await(fourSeeds...)
 
 	md.set(200, `{"containers": [{"name": "a", "ips": ["10.42.0.1"]}, {"name": "b", "ips": ["10.42.0.2"]}]}`)
-	strategytest.Await(t, ch, "10.42.0.1:7000", "10.42.0.2:7000")
+	run.Await("10.42.0.1:7000", "10.42.0.2:7000")
 	last := []string{"10.42.0.1:7000", "10.42.0.2:7000"}
 
 	for _, f := range []struct {
@@ -86,11 +86,11 @@ func TestDocumentedShapeAndFailures(t *testing.T) {
 	} {
 		t.Run(f.name, func(t *testing.T) {
 			md.set(f.status, f.body)
-			if st := strategytest.Keeps(t, s, ch, last, 2, f.msg); st.Seeds != 2 {
+			if st := run.Keeps(s, last, 2, f.msg); st.Seeds != 2 {
 				t.Fatalf("stats %+v, want 2 seeds kept", st)
 			}
 			md.set(200, `{"containers": [{"name": "a", "ips": ["10.42.0.1"]}, {"name": "b", "ips": ["10.42.0.2"]}]}`)
-			strategytest.Await(t, ch, last...)
+			run.Await(last...)
 		})
 	}
 
@@ -109,15 +109,10 @@ func TestServerGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := strategytest.Run(t, s)
-	strategytest.Await(t, ch, fourSeeds...)
+	run := strategytest.RunClocked(t, s)
+	run.Await(fourSeeds...)
 	srv.Close()
-	before := s.Stats().Errors
-	deadline := time.Now().Add(15 * time.Second)
-	for s.Stats().Errors < before+2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st := s.Stats(); st.Errors < before+2 || st.Seeds != 3 {
+	if st := run.Keeps(s, fourSeeds, 2, ""); st.Seeds != 3 {
 		t.Fatalf("stats %+v after the server went away", st)
 	}
 }

@@ -52,14 +52,14 @@ func TestNamesAreResolvedOnEveryPoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := strategytest.Run(t, s)
-	strategytest.AwaitFunc(t, ch, "both names resolved", func(l []string) bool {
+	run := strategytest.RunClocked(t, s)
+	run.AwaitFunc("both names resolved", func(l []string) bool {
 		return slices.Equal(l, []string{"10.0.0.1:7000", "10.0.0.1:7001", "10.0.0.2:7946", "10.9.9.9:7946", "[2001:db8::2]:7946"})
 	})
 
 	// The records change: the next polls follow.
 	srv.SetIPs("a.meshd.test", "10.0.0.3")
-	strategytest.AwaitFunc(t, ch, "a.meshd.test's new address", func(l []string) bool {
+	run.AwaitFunc("a.meshd.test's new address", func(l []string) bool {
 		return slices.Contains(l, "10.0.0.3:7000") && !slices.Contains(l, "10.0.0.1:7000")
 	})
 
@@ -67,7 +67,7 @@ func TestNamesAreResolvedOnEveryPoll(t *testing.T) {
 	errsBefore := s.Stats().Errors
 	srv.SetRcode("b.meshd.test", dns.RcodeServerFailure)
 	srv.SetIPs("a.meshd.test", "10.0.0.4")
-	l := strategytest.AwaitFunc(t, ch, "a's change while b fails", func(l []string) bool { return slices.Contains(l, "10.0.0.4:7000") })
+	l := run.AwaitFunc("a's change while b fails", func(l []string) bool { return slices.Contains(l, "10.0.0.4:7000") })
 	if !slices.Contains(l, "10.0.0.2:7946") || !slices.Contains(l, "[2001:db8::2]:7946") {
 		t.Fatalf("b's last good addresses were dropped while it fails: %q", l)
 	}
