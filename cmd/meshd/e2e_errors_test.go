@@ -111,7 +111,7 @@ func TestPortInUse(t *testing.T) {
 // Every subcommand has --help with its flags and an example, exit 0.
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, sub := range []string{"agent", "members", "join", "leave", "events", "keys", "sim", "demo", "version"} {
+	for _, sub := range []string{"agent", "members", "join", "leave", "events", "health", "keys", "sim", "demo", "version"} {
 		stdout, stderr, code := meshd(t, nil, sub, "--help")
 		if code != 0 {
 			t.Errorf("meshd %s --help: exit %d: %s", sub, code, stderr)
