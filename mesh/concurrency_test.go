@@ -41,14 +41,23 @@ func TestMethodsAreSafeForConcurrentUse(t *testing.T) {
 		m := newNode(t, "node", func(c *mesh.Config) { c.Strategies = strat() })
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		stop := make(chan struct{})
-		var wg sync.WaitGroup
+		var wg, warm sync.WaitGroup
+		// loop calls fn until stop; warm is done once every loop made a
+		// few calls, so that they all overlap before Close races them.
 		loop := func(fn func()) {
 			wg.Add(1)
+			warm.Add(1)
 			go func() {
 				defer wg.Done()
-				for {
+				for i := 0; ; i++ {
+					if i == 3 {
+						warm.Done()
+					}
 					select {
 					case <-stop:
+						if i < 3 {
+							warm.Done()
+						}
 						return
 					default:
 					}
@@ -80,7 +89,7 @@ func TestMethodsAreSafeForConcurrentUse(t *testing.T) {
 			default:
 			}
 		})
-		time.Sleep(50 * time.Millisecond) // let them overlap a while
+		warm.Wait()
 		var closers sync.WaitGroup
 		var closeErrs [2]error
 		for i := range closeErrs {
