@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshd/meshd/cmd/meshd/internal/api"
 )
 
 // notSaid fails if s contains any of the words.
@@ -296,6 +298,36 @@ func TestAPIEndToEnd(t *testing.T) {
 		if got := columnStarts(l); len(got) < len(starts)-1 || !bytes.Equal(got[:len(starts)-1], starts[:len(starts)-1]) {
 			t.Errorf("meshd events columns do not line up:\n%s", eventsOut.String())
 			break
+		}
+	}
+	// A stream that reconnects with the id of b's join gets what came
+	// after it (b's leave) from the agent's log; an id of another run is
+	// told it missed events.
+	for lastID, want := range map[string]string{firstID: "leave " + b.name, "0123456789abcdef-3": "missed restart"} {
+		req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+		req.Header.Set("Last-Event-ID", lastID)
+		rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		resp, err := http.DefaultClient.Do(req.WithContext(rctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		found := false
+		api.ReadSSEEvents(resp.Body, func(e api.SSEEvent) error {
+			var d struct{ Name, Reason string }
+			json.Unmarshal([]byte(e.Data), &d)
+			got := strings.TrimSpace(e.Type + " " + d.Name + d.Reason)
+			seen = append(seen, got)
+			if got == want {
+				found = true
+				return io.EOF
+			}
+			return nil
+		})
+		resp.Body.Close()
+		rcancel()
+		if !found {
+			t.Errorf("reconnect after %s: events %q, want %q", lastID, seen, want)
 		}
 	}
 	if _, _, code := meshd(t, nil, "health", "--http", b.http, "--quiet"); code != 1 {
