@@ -84,6 +84,21 @@ func (c *timeoutCtx) Err() error {
 	return err
 }
 
+// DeadlineOn is ctx's deadline expressed on clock c. A context's deadline
+// is a wall-clock time; on another clock it is the time as far from c's now
+// as the deadline is from the wall clock's, so that code comparing it with
+// c.Now() gives up after the same length of time.
+func DeadlineOn(ctx context.Context, c Clock) (time.Time, bool) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return time.Time{}, false
+	}
+	if _, real := c.(Real); real {
+		return dl, true
+	}
+	return c.Now().Add(Real{}.Until(dl)), true
+}
+
 type ctxKey struct{}
 
 // NewContext returns ctx carrying c. A Mesh hands its clock to the

@@ -207,3 +207,20 @@ func TestReal(t *testing.T) {
 		t.Fatal("Since or Until is off")
 	}
 }
+
+func TestDeadlineOn(t *testing.T) {
+	f := NewFake(epoch)
+	if _, ok := DeadlineOn(context.Background(), f); ok {
+		t.Fatal("a deadline without one")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	dl, ok := DeadlineOn(ctx, f)
+	if d := dl.Sub(epoch); !ok || d <= 59*time.Minute || d > time.Hour {
+		t.Fatalf("an hour's deadline is %v away on the fake clock", d)
+	}
+	wall, _ := ctx.Deadline()
+	if got, _ := DeadlineOn(ctx, Real{}); !got.Equal(wall) {
+		t.Fatalf("on the real clock %v, want the context's own %v", got, wall)
+	}
+}
