@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/mesh/strategy/poll"
 )
 
@@ -48,6 +49,7 @@ func (s *Strategy) runWatch(ctx context.Context, found func([]string)) error {
 		last = slices.Clone(l)
 		found(l)
 	}
+	clk := clock.FromContext(ctx) // the mesh's, as the Poller's
 	quick := 0
 	for ctx.Err() == nil {
 		if s.state == nil {
@@ -60,7 +62,7 @@ func (s *Strategy) runWatch(ctx context.Context, found func([]string)) error {
 			}
 			continue
 		}
-		start := time.Now()
+		start := clk.Now()
 		events, err := s.watch(ctx, func(l []string, serr error) {
 			if len(l) == 0 {
 				// Like a poll: an empty answer keeps the last list.
@@ -90,7 +92,7 @@ func (s *Strategy) runWatch(ctx context.Context, found func([]string)) error {
 		// and a 410 lists again, unless streams keep ending at once, which a
 		// proxy that buffers or cuts streaming responses does (or a server
 		// that expires every version).
-		if events == 0 && time.Since(start) < quickEndTime {
+		if events == 0 && clk.Since(start) < quickEndTime {
 			if quick++; quick >= quickEnds {
 				s.fallBackToPolling(fmt.Errorf("%w: %d watches in a row ended at once without events", errNoWatch, quick))
 				return s.poller.Run(ctx, found)
@@ -133,7 +135,7 @@ func (s *Strategy) watch(ctx context.Context, update func([]string, error)) (int
 	defer cancel()
 	// A silent stream past its timeout is dead; cancel it. Reset on every
 	// event.
-	idle := time.AfterFunc(timeout+watchIdleSlack, cancel)
+	idle := clock.FromContext(ctx).AfterFunc(timeout+watchIdleSlack, cancel)
 	defer idle.Stop()
 
 	resp, err := s.client.get(wctx, s.res.path(l.ns), q, "watch", s.res, l.ns)
