@@ -49,7 +49,10 @@ type Codec struct {
 	keys    *Keyring
 	nonce   io.Reader
 	replays *nonceCache
-	plain   []byte
+	// sealIn is Frame's plaintext, opened Open's. They are apart because a
+	// caller frames replies while it still decodes an opened payload (a
+	// ping's ack before the gossip piggybacked after the ping).
+	sealIn, opened []byte
 }
 
 // ClusterTag is the header tag of a cluster name.
@@ -122,14 +125,14 @@ func (c *Codec) Frame(dst, payload []byte, now time.Time) ([]byte, error) {
 	start := len(dst)
 	dst = c.header(dst, flagSealed)
 	copy(c.aad, dst[start:])
-	c.plain = binary.BigEndian.AppendUint64(c.plain[:0], uint64(now.UnixMilli()))
-	c.plain = append(c.plain, payload...)
-	return c.keys.Seal(dst, c.plain, c.aad, c.nonce)
+	c.sealIn = binary.BigEndian.AppendUint64(c.sealIn[:0], uint64(now.UnixMilli()))
+	c.sealIn = append(c.sealIn, payload...)
+	return c.keys.Seal(dst, c.sealIn, c.aad, c.nonce)
 }
 
 // Open checks the header, authenticates and decrypts a packet, and returns
 // its payload (which may alias pkt or an internal buffer valid until the next
-// call). The error is one of the Err* reasons above.
+// Open; Frame does not touch it). The error is one of the Err* reasons above.
 func (c *Codec) Open(pkt []byte, now time.Time) ([]byte, error) {
 	if len(pkt) < HeaderSize {
 		return nil, ErrShort
@@ -154,14 +157,14 @@ func (c *Codec) Open(pkt []byte, now time.Time) ([]byte, error) {
 	}
 	copy(c.aad, pkt[:HeaderSize])
 	body := pkt[HeaderSize:]
-	plain, err := c.keys.Open(c.plain[:0], body, c.aad)
+	plain, err := c.keys.Open(c.opened[:0], body, c.aad)
 	if err != nil {
 		if errors.Is(err, ErrNoKey) {
 			return nil, ErrBadKey
 		}
 		return nil, ErrShort
 	}
-	c.plain = plain
+	c.opened = plain
 	if len(plain) < 8 {
 		return nil, ErrShort
 	}
