@@ -196,6 +196,9 @@ func (p *Protocol) accept(now time.Time, pkt []byte) (body, *DropError) {
 	case sealed:
 		p.aad = append(append(p.aad[:0], pkt[:headerLen]...), p.cfg.Cluster...)
 		out, err := p.keys.Open(p.plain[:0], pkt[headerLen:], p.aad)
+		if errors.Is(err, wire.ErrNoKey) {
+			return body{}, &DropError{Reason: ErrBadKey} // the reason says it all
+		}
 		if err != nil {
 			return body{}, &DropError{Reason: ErrBadKey, Err: err}
 		}

@@ -1,8 +1,11 @@
 package lab
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +18,16 @@ import (
 // the loopback interface with TTL 0: nothing leaves the host.
 func loopbackMember(t *testing.T, name, cluster string, keys [][]byte, interval time.Duration) *mesh.Mesh {
 	t.Helper()
+	return loopbackMemberLogging(t, name, cluster, keys, interval, nil)
+}
+
+// loopbackMemberLogging is loopbackMember with its logs to log (nil: the default).
+func loopbackMemberLogging(t *testing.T, name, cluster string, keys [][]byte, interval time.Duration, log *slog.Logger) *mesh.Mesh {
+	t.Helper()
 	cfg := mesh.DefaultLocalConfig()
+	if log != nil {
+		cfg.Logger = log
+	}
 	cfg.Name = name
 	cfg.BindAddr = "127.0.0.1:0"
 	cfg.Cluster = cluster
@@ -107,15 +119,19 @@ func TestTwentyMembersOnLoopbackFindEachOtherWithoutSeeds(t *testing.T) {
 }
 
 // Members with another key or another cluster name share the group and the
-// port but never join: their heartbeats are dropped and counted.
+// port but never join: their heartbeats are dropped, counted, and (a wrong
+// key, no key) logged as warnings naming the sender; another cluster on the
+// group is allowed, so it is no warning.
 func TestLoopbackKeysAndClustersKeepMembersApart(t *testing.T) {
 	const interval = 300 * time.Millisecond
 	cluster := uniqueCluster()
 	key, otherKey := newKey(), newKey()
+	var a1Log syncBuffer
 	var ms []*mesh.Mesh
 	t.Cleanup(func() { closeAll(ms) })
 	ms = append(ms,
-		loopbackMember(t, "a1", cluster, [][]byte{key}, interval),
+		loopbackMemberLogging(t, "a1", cluster, [][]byte{key}, interval,
+			slog.New(slog.NewTextHandler(&a1Log, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 		loopbackMember(t, "a2", cluster, [][]byte{key}, interval),
 		loopbackMember(t, "a3", cluster, [][]byte{key}, interval),
 		loopbackMember(t, "wrong-key", cluster, [][]byte{otherKey}, interval),
@@ -151,4 +167,36 @@ func TestLoopbackKeysAndClustersKeepMembersApart(t *testing.T) {
 			t.Errorf("a1 dropped %v: want %s drops", d, reason)
 		}
 	}
+	log := a1Log.String()
+	for _, want := range []string{
+		`level=WARN msg="dropped a multicast heartbeat: sealed with a key that is not in this keyring"`,
+		`level=WARN msg="dropped a multicast heartbeat: unencrypted, but this cluster requires a key"`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("a1's log lacks %s:\n%s", want, log)
+		}
+	}
+	for _, never := range []string{"reason=foreign-cluster", "reason=self"} {
+		if strings.Contains(log, never) {
+			t.Errorf("a1 warned about %s:\n%s", never, log)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
