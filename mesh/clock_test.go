@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/mesh"
+	"github.com/meshd/meshd/mesh/strategy/static"
 )
 
 var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -118,5 +119,24 @@ func failEvent(events <-chan mesh.Event) (mesh.Event, bool) {
 		default:
 			return mesh.Event{}, false
 		}
+	}
+}
+
+// The strategies a mesh runs poll on the mesh's clock: a poll made while
+// the fake clock stands still is stamped with the fake time.
+func TestStrategiesRunOnTheMeshClock(t *testing.T) {
+	b := newNode(t, "b", nil)
+	st, err := static.New(static.Config{Hosts: []string{b.Addr().String()}, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := clock.NewFake(epoch)
+	a := newNode(t, "a", func(c *mesh.Config) {
+		mesh.SetClock(c, fc)
+		c.Strategies = []mesh.Strategy{st}
+	})
+	waitFor(t, 20*time.Second, "a to join b, found by its strategy", func() bool { return aliveCount(a) == 2 }, a)
+	if got := a.Stats().Strategies["static"].LastSuccess; !got.Equal(epoch) {
+		t.Fatalf("the strategy's poll is stamped %v, want the mesh clock's %v", got, epoch)
 	}
 }
