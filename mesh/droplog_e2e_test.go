@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -122,4 +123,23 @@ func TestMisconfiguredPeersAreLoggedByTheReceiver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A datagram longer than the receiver's MaxPacketSize (a peer configured
+// with a larger one) is a warning naming the limit.
+func TestOversizedDatagramIsLogged(t *testing.T) {
+	sink := newLogSink()
+	seed := newNode(t, "seed", func(c *mesh.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	})
+	conn, err := net.Dial("udp", seed.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write(make([]byte, 3000)); err != nil {
+		t.Fatal(err)
+	}
+	sink.waitLine(t, "level=WARN", "larger than this node's MaxPacketSize (more than 1400 bytes)",
+		"from="+conn.LocalAddr().String(), "reason=oversized")
 }

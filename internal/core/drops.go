@@ -64,13 +64,13 @@ type dropInfo struct {
 var dropInfos = [dropReasonEnd]dropInfo{
 	DropOversized:            {"oversized", "larger than this node's MaxPacketSize", ScopeGossip},
 	DropTruncated:            {"truncated", "too short to be a meshd packet", ScopeGossip},
-	DropBadMagic:             {"bad-magic", "not a meshd gossip packet (wrong first byte)", ScopeGossip},
+	DropBadMagic:             {"bad-magic", "not a meshd gossip packet", ScopeGossip},
 	DropUnsupportedVersion:   {"unsupported-version", "a meshd packet of a protocol version this node does not speak", ScopeGossip},
 	DropForeignCluster:       {"foreign-cluster", "from another cluster", ScopeGossip | ScopeHeartbeat},
 	DropUnencrypted:          {"unencrypted", "unencrypted, but this cluster requires a key", ScopeGossip | ScopeHeartbeat},
 	DropEncryptedWithoutKey:  {"encrypted-without-key", "encrypted, but this node has no key", ScopeGossip | ScopeHeartbeat},
 	DropBadKey:               {"bad-key", "sealed with a key that is not in this keyring", ScopeGossip | ScopeHeartbeat},
-	DropStale:                {"stale", "timestamped too far from this node's clock (clocks disagree, or a replay)", ScopeGossip | ScopeHeartbeat},
+	DropStale:                {"stale", "timestamped too far from this node's clock", ScopeGossip | ScopeHeartbeat},
 	DropReplay:               {"replay", "a copy of a packet already received (replayed or duplicated)", ScopeGossip | ScopeHeartbeat},
 	DropMalformed:            {"malformed", "could not be decoded", ScopeGossip | ScopeHeartbeat},
 	DropWrongTarget:          {"wrong-target", "a probe for another member (this address changed hands)", ScopeGossip},
@@ -234,7 +234,7 @@ func (n *Node) openDropDetail(r DropReason, pkt []byte) string {
 	case DropTruncated:
 		return fmt.Sprintf("%d bytes", len(pkt))
 	case DropStale:
-		return fmt.Sprintf("more than %v from this node's clock", wire.MaxSkew)
+		return fmt.Sprintf("more than %v off: the clocks disagree, or it is replayed", wire.MaxSkew)
 	}
 	return ""
 }

@@ -128,7 +128,7 @@ func TestStepReportsDropsWithSourceAndDetail(t *testing.T) {
 			"name tag 0x" + hex8(wire.ClusterTag("other")) + "; this cluster's is 0x" + hex8(wire.ClusterTag(dropCluster))},
 		{"another key", frame(t, dropCluster, [][]byte{dropKey(2)}, now, ping), core.DropBadKey, ""},
 		{"no key", frame(t, dropCluster, nil, now, ping), core.DropUnencrypted, ""},
-		{"oversized", make([]byte, 1500), core.DropOversized, "1500 bytes, at most 1400"},
+		{"oversized", make([]byte, 1500), core.DropOversized, "more than 1400 bytes"},
 		{"not meshd", []byte("GET / HTTP/1.1\r\n"), core.DropBadMagic, "first byte 0x47"},
 		{"newer version", append([]byte{wire.Magic, wire.Version + 1}, good[2:]...), core.DropUnsupportedVersion,
 			"version 2; this node speaks 1"},

@@ -18,7 +18,9 @@ func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
 	n.stats.BytesIn += uint64(len(data))
 	if len(data) > n.cfg.MaxPacketSize {
 		if d := n.drop(DropOversized, from); d != nil {
-			d.Detail = fmt.Sprintf("%d bytes, at most %d", len(data), n.cfg.MaxPacketSize)
+			// Not len(data): a driver reads into a buffer one byte longer
+			// than the limit, so a longer datagram arrives cut to it.
+			d.Detail = fmt.Sprintf("more than %d bytes", n.cfg.MaxPacketSize)
 		}
 		return
 	}
