@@ -27,6 +27,7 @@ import (
 	"github.com/meshd/meshd/cmd/meshd/internal/metrics"
 	"github.com/meshd/meshd/cmd/meshd/internal/sdnotify"
 	"github.com/meshd/meshd/cmd/meshd/internal/snapshot"
+	"github.com/meshd/meshd/internal/wire"
 	"github.com/meshd/meshd/mesh"
 )
 
@@ -162,7 +163,8 @@ func Start(o Options) (*Agent, error) {
 	}()
 
 	log.Info("agent started", "name", s.Name, "gossip", m.Addr().String(), "http", a.httpAddr.String(),
-		"cluster", s.Cluster, "profile", s.Profile, "strategies", strategyNames(strategies),
+		"cluster", s.Cluster, "cluster_tag", fmt.Sprintf("0x%08x", wire.ClusterTag(s.Cluster)), // as drop warnings name it
+		"profile", s.Profile, "strategies", strategyNames(strategies),
 		"encrypted", len(keys) > 0, "snapshot", s.Snapshot, "version", o.Version)
 	for _, w := range o.EnvWarnings {
 		log.Warn(w)
