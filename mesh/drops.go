@@ -9,7 +9,8 @@ import (
 // DropReason says why a datagram was dropped: the key of Stats.Dropped and
 // HeartbeatStats.Dropped. Its String (and its JSON/text form) is a stable
 // kebab-case name, the same as the reason label of meshd's Prometheus
-// metrics; names are never renamed or reused. docs/meshd.md lists what
+// metrics; names are never renamed or reused (numeric values may change
+// between versions: store names, not numbers). docs/meshd.md lists what
 // causes each reason and what to do about it.
 type DropReason uint8
 

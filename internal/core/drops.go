@@ -13,6 +13,7 @@ import (
 // kebab-case name, the key of Stats.Dropped and Stats.HeartbeatDropped and
 // the reason label of meshd's metrics; Describe says it in words for logs.
 // Names are never reused or renamed: dashboards and alerts depend on them.
+// The numeric values are not stable; store and compare names.
 type DropReason uint8
 
 // The drop reasons. Scope says where each can occur: gossip datagrams
@@ -31,7 +32,7 @@ const (
 	DropReplay                                     // a copy of a packet already received
 	DropMalformed                                  // header fine, body not decodable
 	DropWrongTarget                                // a probe for another member's name
-	DropNameConflict                               // news that this node's name lives at another address
+	DropNameConflict                               // news of a live member's name at another address
 	DropSealFailed                                 // an outgoing packet could not be encrypted
 	DropHeartbeatDisabled                          // a heartbeat while heartbeats are off or this node leaves
 	DropLibcluster                                 // an Elixir libcluster heartbeat on the group
