@@ -1,152 +1,105 @@
 package simulator
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
 
-// dropReason says why a datagram never reached a node.
-type dropReason uint8
-
-const (
-	dropNone      dropReason = iota
-	dropLoss                 // random loss of the link
-	dropPartition            // a partition or one-way cut between the nodes
-	dropMTU                  // larger than the link's MTU allows
-	dropDown                 // the receiver was crashed, left or not started
-	dropUnknown              // no node has the destination address
-	numDropReasons
+	"github.com/meshd/meshd/internal/vnet"
 )
 
-var dropNames = [numDropReasons]string{"", "loss", "partition", "mtu", "down", "unknown-address"}
+// dropReason says why a datagram never reached a node; the reasons are the
+// shared virtual network's.
+type dropReason = vnet.Drop
 
-// network is the virtual network between node indices: link properties,
-// partitions and one-way cuts. All randomness comes from one seeded stream
-// drawn in event order, so it is reproducible.
+const (
+	dropNone       = vnet.DropNone
+	dropLoss       = vnet.DropLoss
+	dropPartition  = vnet.DropPartition
+	dropMTU        = vnet.DropMTU
+	dropDown       = vnet.DropDown
+	dropUnknown    = vnet.DropUnknown
+	numDropReasons = vnet.NumDrops
+)
+
+// dropNames are the reasons' names as summary.json shows them.
+var dropNames = func() (names [numDropReasons]string) {
+	for i := range names {
+		names[i] = dropReason(i).String()
+	}
+	return names
+}()
+
+// network is the scenario's view of the shared virtual network (package
+// vnet): it keeps the link rules as the file gave them, patches over the
+// default link, so that a network event that changes the default refreshes
+// every rule's link, and turns the scenario's node sets into vnet sets.
 type network struct {
+	*vnet.Network
 	nodes int
 	def   LinkParams
-	rules []rule
-	// side[i] is node i's side of the current partition; 0 means the node
-	// is on no side and reaches everyone.
-	side []uint16
-	cuts []cut
-	rng  *rand.Rand
+	rules []LinkRule
 }
-
-type rule struct {
-	from, to bitset
-	both     bool
-	patch    linkPatch
-	params   LinkParams // def with patch applied, refreshed when def changes
-}
-
-type cut struct{ from, to bitset }
 
 func newNetwork(nodes int, cfg NetConfig, rng *rand.Rand) *network {
-	nw := &network{nodes: nodes, def: cfg.Default, side: make([]uint16, nodes), rng: rng}
+	nw := &network{Network: vnet.New(nodes, cfg.Default, rng), nodes: nodes, def: cfg.Default}
 	nw.setRules(cfg.Links)
 	return nw
 }
 
 func (nw *network) setRules(rs []LinkRule) {
-	nw.rules = nw.rules[:0]
-	for _, r := range rs {
-		nw.rules = append(nw.rules, rule{
-			from: r.From.staticSet(nw.nodes), to: r.To.staticSet(nw.nodes),
-			both: r.Both, patch: r.Patch, params: r.Patch.apply(nw.def),
+	nw.rules = rs
+	nw.compileRules()
+}
+
+// compileRules hands the network every rule with its patch applied to the
+// current default.
+func (nw *network) compileRules() {
+	out := make([]vnet.Rule, 0, len(nw.rules))
+	for _, r := range nw.rules {
+		out = append(out, vnet.Rule{
+			From: vnet.Set(r.From.staticSet(nw.nodes)), To: vnet.Set(r.To.staticSet(nw.nodes)),
+			Both: r.Both, Link: r.Patch.apply(nw.def),
 		})
 	}
+	nw.SetRules(out)
 }
 
 // change applies a network event: new default link fields and, when given,
 // new rules. Rules keep their own overrides on top of the new default.
 func (nw *network) change(p *netPatch) {
 	nw.def = p.link.apply(nw.def)
+	nw.SetDefault(nw.def)
 	if p.setLinks {
-		nw.setRules(p.links)
-		return
+		nw.rules = p.links
 	}
-	for i := range nw.rules {
-		nw.rules[i].params = nw.rules[i].patch.apply(nw.def)
-	}
+	nw.compileRules()
 }
 
-// link returns the parameters for datagrams from -> to: the first matching
-// rule, else the default.
-func (nw *network) link(from, to int32) *LinkParams {
-	for i := range nw.rules {
-		r := &nw.rules[i]
-		if (r.from.has(from) && r.to.has(to)) || (r.both && r.from.has(to) && r.to.has(from)) {
-			return &r.params
-		}
-	}
-	return &nw.def
-}
-
-// blocked reports whether a partition or cut stops datagrams from -> to.
-func (nw *network) blocked(from, to int32) bool {
-	if a, b := nw.side[from], nw.side[to]; a != 0 && b != 0 && a != b {
-		return true
-	}
-	for i := range nw.cuts {
-		if nw.cuts[i].from.has(from) && nw.cuts[i].to.has(to) {
-			return true
-		}
-	}
-	return false
-}
+// link returns the parameters for datagrams from -> to.
+func (nw *network) link(from, to int32) *LinkParams { return nw.Link(from, to) }
 
 // reachable reports whether both directions between a and b are open, the
 // test for whether a death verdict between them is a false positive.
-func (nw *network) reachable(a, b int32) bool { return !nw.blocked(a, b) && !nw.blocked(b, a) }
+func (nw *network) reachable(a, b int32) bool { return nw.Reachable(a, b) }
 
 // partition replaces the current partition with these sides.
 func (nw *network) partition(sides []bitset) {
-	for i := range nw.side {
-		nw.side[i] = 0
+	vs := make([]vnet.Set, len(sides))
+	for i, s := range sides {
+		vs[i] = vnet.Set(s)
 	}
-	for s, set := range sides {
-		for i := int32(0); int(i) < nw.nodes; i++ {
-			if set.has(i) {
-				nw.side[i] = uint16(s + 1)
-			}
-		}
-	}
+	nw.Partition(vs)
 }
 
-func (nw *network) cut(from, to bitset) { nw.cuts = append(nw.cuts, cut{from, to}) }
+// cut stops datagrams from -> to, one way, until heal.
+func (nw *network) cut(from, to bitset) { nw.Cut(vnet.Set(from), vnet.Set(to)) }
 
 // heal removes the partition and every cut.
-func (nw *network) heal() {
-	for i := range nw.side {
-		nw.side[i] = 0
-	}
-	nw.cuts = nw.cuts[:0]
-}
+func (nw *network) heal() { nw.Heal() }
 
 // transmit decides the fate of one datagram of size payload bytes from ->
 // to: dropped (and why), or delivered after delay, plus, when duplicated, a
 // second copy after dupDelay (dup true).
 func (nw *network) transmit(from, to int32, size int) (reason dropReason, delay int64, dup bool, dupDelay int64) {
-	if nw.blocked(from, to) {
-		return dropPartition, 0, false, 0
-	}
-	l := nw.link(from, to)
-	if size+udpIPv4Overhead > l.MTU {
-		return dropMTU, 0, false, 0
-	}
-	if l.Loss > 0 && nw.rng.Float64() < l.Loss {
-		return dropLoss, 0, false, 0
-	}
-	delay = nw.delay(l)
-	if l.Duplicate > 0 && nw.rng.Float64() < l.Duplicate {
-		dup, dupDelay = true, nw.delay(l)
-	}
-	return dropNone, delay, dup, dupDelay
-}
-
-func (nw *network) delay(l *LinkParams) int64 {
-	d := l.Latency.sample(nw.rng)
-	if l.Reorder > 0 && l.ReorderDelay > 0 && nw.rng.Float64() < l.Reorder {
-		d += nw.rng.Int64N(int64(l.ReorderDelay))
-	}
-	return d
+	f := nw.Transmit(from, to, size)
+	return f.Drop, int64(f.Delay), f.Dup, int64(f.DupDelay)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/meshd/meshd/internal/core"
+	"github.com/meshd/meshd/internal/vnet"
 )
 
 // Bounds that keep a hostile or mistaken scenario from allocating without
@@ -60,18 +61,9 @@ type NetConfig struct {
 	Links   []LinkRule
 }
 
-// LinkParams describe one direction of a link.
-type LinkParams struct {
-	Latency      Latency
-	Loss         float64 // fraction of datagrams dropped
-	Duplicate    float64 // fraction delivered twice (each copy with its own latency)
-	Reorder      float64 // fraction held back by an extra uniform delay up to ReorderDelay
-	ReorderDelay time.Duration
-	MTU          int // IP MTU: datagrams over MTU-28 payload bytes are dropped
-}
-
-// udpIPv4Overhead is what IPv4 and UDP headers take out of the MTU.
-const udpIPv4Overhead = 28
+// LinkParams describe one direction of a link (the shared virtual
+// network's Link).
+type LinkParams = vnet.Link
 
 func defaultLink() LinkParams {
 	return LinkParams{

@@ -74,7 +74,9 @@ func TestLossGivesNoFalseDead(t *testing.T) {
 			falseDead++
 		}
 	}
-	net.Loss = 0.10
+	link := net.Links.Default()
+	link.Loss = 0.10
+	net.Links.SetDefault(link)
 	net.Run(5 * time.Minute)
 	if falseDead != 0 {
 		t.Fatalf("10%% loss for 5 minutes gave %d false dead verdicts", falseDead)

@@ -1,6 +1,13 @@
-// Package coretest is a deterministic in-memory network for driving many
-// core.Nodes with a virtual clock in tests: per-packet latency, loss and
-// partitions, with a trace hash over every delivery.
+// Package coretest drives many core.Nodes on the shared virtual network
+// (package vnet) with a virtual clock, for the core's tests: the network
+// decides each datagram's fate (latency, loss, partitions, cuts), Net
+// queues deliveries and timer ticks in time order, and a trace hash covers
+// every delivery.
+//
+// Datagrams either arrive by themselves after their latency, or, while
+// Hold is set, wait in Held until a test delivers or drops them one by one:
+// the message-level script tests (Env, run with datadriven) step the
+// protocol that way.
 package coretest
 
 import (
@@ -8,39 +15,69 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"net/netip"
 	"time"
 
 	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/internal/membership"
+	"github.com/meshd/meshd/internal/vnet"
 )
 
 // Epoch is the virtual clock's start.
 var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// DefaultLink is the link between every two hosts of a new Net: 1-2 ms
+// one way, no loss, an Ethernet MTU.
+func DefaultLink() vnet.Link {
+	return vnet.Link{Latency: vnet.Latency{Dist: vnet.DistFixed, Base: time.Millisecond, Jitter: time.Millisecond}, MTU: 1500}
+}
+
 // Net is a virtual network of nodes.
 type Net struct {
-	Now     time.Time
-	Nodes   []*Host
-	byAddr  map[netip.AddrPort]*Host
-	q       eventQueue
-	rng     *rand.Rand
-	seq     uint64
-	Latency time.Duration // one-way, plus up to Jitter
-	Jitter  time.Duration
-	Loss    float64
-	// Blocked, when set, drops packets from a to b when it returns true.
-	Blocked func(from, to *Host) bool
-	trace   uint64
+	Now   time.Time
+	Nodes []*Host
+	// Links decides the fate of every datagram; set its default link,
+	// rules, partitions and cuts at will. Host i is node index i.
+	Links   *vnet.Network
 	Params  core.Params
 	Cluster string
 	Keys    [][]byte
+	// Hold keeps every datagram the network lets through in Held instead
+	// of delivering it after its latency (see HoldAll, Deliver, Release).
+	Hold bool
+	Held []*Datagram
 	// OnEvent is called for every membership event of every host.
 	OnEvent func(h *Host, ev membership.Event)
-	// OnDeliver, when set, sees every datagram as it is delivered.
-	OnDeliver func(from netip.AddrPort, to *Host, data []byte)
+	// OnStep is called before a host handles a timer tick (d nil) or a
+	// datagram.
+	OnStep func(h *Host, d *Datagram)
+	// Lose, when set, is asked about every datagram a host sends before the
+	// network is: true loses it (Datagram.Lost), whatever the links say.
+	Lose func(d *Datagram) bool
+	// OnSend sees every datagram a host sends, with its fate (Lost, Drop),
+	// before it is queued or held.
+	OnSend func(d *Datagram)
+	// Delivered and Bytes count datagrams handed to a node and bytes sent.
 	Delivered uint64
 	Bytes     uint64
+
+	byAddr map[netip.AddrPort]*Host
+	q      eventQueue
+	rng    *rand.Rand // node seeds
+	seq    uint64
+	trace  uint64
+}
+
+// Datagram is one packet on the network.
+type Datagram struct {
+	From *Host
+	To   *Host // nil when no host has the address
+	Addr netip.AddrPort
+	Data []byte
+	Sent time.Time
+	Drop vnet.Drop // why the network dropped it; vnet.DropNone if it did not
+	Lost bool      // lost by Net.Lose (the network was not asked)
 }
 
 // Host is one node in the network.
@@ -60,9 +97,8 @@ type event struct {
 	at   time.Time
 	seq  uint64
 	to   *Host
-	from netip.AddrPort
-	data []byte
-	tick uint64 // non-zero: a tick of generation tick
+	d    *Datagram // nil: a tick of generation tick
+	tick uint64
 }
 
 type eventQueue []event
@@ -83,10 +119,12 @@ func (q *eventQueue) Pop() any {
 	return e
 }
 
-// New returns an empty network with the given seed and params.
+// New returns an empty network with the given seed and params, whose links
+// are DefaultLink.
 func New(seed int64, p core.Params) *Net {
 	return &Net{Now: Epoch, byAddr: map[netip.AddrPort]*Host{}, rng: rand.New(rand.NewSource(seed)),
-		Latency: time.Millisecond, Jitter: time.Millisecond, Params: p, Cluster: "test", trace: 14695981039346656037}
+		Links:  vnet.New(0, DefaultLink(), randv2.New(randv2.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))),
+		Params: p, Cluster: "test", trace: 14695981039346656037}
 }
 
 // LANParams are memberlist's LAN timings.
@@ -100,15 +138,26 @@ func LANParams() core.Params {
 	}
 }
 
-// Add creates a node named name-i and returns it.
+// Add creates a node named n<i> and returns it.
 func (n *Net) Add() *Host {
 	i := len(n.Nodes)
 	h := &Host{Index: i, Name: fmt.Sprintf("n%d", i),
 		Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 7946)}
-	n.start(h)
 	n.Nodes = append(n.Nodes, h)
 	n.byAddr[h.Addr] = h
+	n.Links.Grow(len(n.Nodes))
+	n.start(h)
 	return h
+}
+
+// Host returns the host named name, or nil.
+func (n *Net) Host(name string) *Host {
+	for _, h := range n.Nodes {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
 }
 
 type seededReader struct{ r *rand.Rand }
@@ -148,7 +197,22 @@ func (n *Net) Leave(h *Host) {
 	n.flush(h)
 }
 
-// flush takes h's output: schedules its packets and its next tick.
+// SetMeta changes h's metadata.
+func (n *Net) SetMeta(h *Host, meta map[string]string) error {
+	err := h.Node.SetMeta(n.Now, meta)
+	n.flush(h)
+	return err
+}
+
+// Step hands h a datagram as if received now from addr (a stranger's, say),
+// and takes its output.
+func (n *Net) Step(h *Host, from netip.AddrPort, data []byte) {
+	h.Node.Step(n.Now, from, data)
+	n.flush(h)
+}
+
+// flush takes h's output: its events, its packets onto the network, its
+// next tick into the queue.
 func (n *Net) flush(h *Host) {
 	rd := h.Node.Ready()
 	for _, ev := range rd.Events {
@@ -158,17 +222,7 @@ func (n *Net) flush(h *Host) {
 		}
 	}
 	for _, p := range rd.Packets {
-		n.Bytes += uint64(len(p.Data))
-		to, ok := n.byAddr[p.Addr]
-		if !ok || (n.Loss > 0 && n.rng.Float64() < n.Loss) || (n.Blocked != nil && n.Blocked(h, to)) {
-			continue
-		}
-		d := n.Latency
-		if n.Jitter > 0 {
-			d += time.Duration(n.rng.Int63n(int64(n.Jitter)))
-		}
-		n.seq++
-		heap.Push(&n.q, event{at: n.Now.Add(d), seq: n.seq, to: to, from: h.Addr, data: p.Data})
+		n.send(h, p.Addr, p.Data)
 	}
 	if !rd.Deadline.IsZero() && (h.deadline.IsZero() || rd.Deadline.Before(h.deadline) || !h.deadline.After(n.Now)) {
 		h.deadline = rd.Deadline
@@ -178,44 +232,93 @@ func (n *Net) flush(h *Host) {
 	}
 }
 
-// Run processes events until the virtual clock reaches until.
+// send puts one datagram of h on the network: dropped, held, or queued for
+// delivery after its latency (twice when the link duplicates it).
+func (n *Net) send(h *Host, addr netip.AddrPort, data []byte) {
+	n.Bytes += uint64(len(data))
+	d := &Datagram{From: h, Addr: addr, Data: data, Sent: n.Now, To: n.byAddr[addr]}
+	var f vnet.Fate
+	switch {
+	case d.To == nil:
+		f.Drop = vnet.DropUnknown
+	case n.Lose != nil && n.Lose(d):
+		d.Lost = true
+	default:
+		f = n.Links.Transmit(int32(h.Index), int32(d.To.Index), len(data))
+	}
+	d.Drop = f.Drop
+	if n.OnSend != nil {
+		n.OnSend(d)
+	}
+	if d.Lost || d.Drop != vnet.DropNone {
+		return
+	}
+	copies := []time.Duration{f.Delay}
+	if f.Dup {
+		copies = append(copies, f.DupDelay)
+	}
+	for i, delay := range copies {
+		c := d
+		if i > 0 {
+			c = &Datagram{From: d.From, To: d.To, Addr: d.Addr, Data: append([]byte(nil), d.Data...), Sent: d.Sent}
+		}
+		if n.Hold {
+			n.Held = append(n.Held, c)
+			continue
+		}
+		n.seq++
+		heap.Push(&n.q, event{at: n.Now.Add(delay), seq: n.seq, to: c.To, d: c})
+	}
+}
+
+// Run processes events until the virtual clock has advanced by d.
 func (n *Net) Run(d time.Duration) {
 	until := n.Now.Add(d)
 	for n.q.Len() > 0 && !n.q[0].at.After(until) {
 		e := heap.Pop(&n.q).(event)
 		n.Now = e.at
-		h := e.to
-		if h.Down {
+		if e.d != nil {
+			n.deliver(e.d)
 			continue
 		}
-		if e.tick != 0 {
-			if e.tick != h.tickGen {
-				continue // superseded by an earlier deadline
-			}
-			h.deadline = time.Time{}
-			h.Node.Tick(n.Now)
-		} else {
-			n.Delivered++
-			n.mixTrace(e)
-			if n.OnDeliver != nil {
-				n.OnDeliver(e.from, h, e.data)
-			}
-			h.Node.Step(n.Now, e.from, e.data)
+		h := e.to
+		if h.Down || e.tick != h.tickGen {
+			continue // down, or superseded by an earlier deadline
 		}
+		h.deadline = time.Time{}
+		if n.OnStep != nil {
+			n.OnStep(h, nil)
+		}
+		h.Node.Tick(n.Now)
 		n.flush(h)
 	}
 	n.Now = until
 }
 
-func (n *Net) mixTrace(e event) {
+// deliver hands d to its receiver now, unless the receiver is down.
+func (n *Net) deliver(d *Datagram) {
+	h := d.To
+	if n.OnStep != nil {
+		n.OnStep(h, d)
+	}
+	if h.Down {
+		return
+	}
+	n.Delivered++
+	n.mixTrace(d)
+	h.Node.Step(n.Now, d.From.Addr, d.Data)
+	n.flush(h)
+}
+
+func (n *Net) mixTrace(d *Datagram) {
 	f := fnv.New64a()
 	var b [8]byte
 	for i := range b {
-		b[i] = byte(e.at.UnixNano() >> (8 * i))
+		b[i] = byte(n.Now.UnixNano() >> (8 * i))
 	}
 	f.Write(b[:])
-	f.Write([]byte(e.to.Name))
-	f.Write(e.data)
+	f.Write([]byte(d.To.Name))
+	f.Write(d.Data)
 	n.trace = n.trace*1099511628211 ^ f.Sum64()
 }
 
