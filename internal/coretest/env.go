@@ -2,6 +2,7 @@ package coretest
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,12 @@ import (
 // network's verdict if it dropped it) and each membership event. run and
 // stabilize only summarize the events, one line per (event, member) with
 // its observers.
+//
+// The commands: add-nodes, join, crash, restart, leave and set-meta change
+// the nodes; tick (virtual time with the network on hold), deliver, drop
+// and held work on single datagrams; run and stabilize let the network
+// deliver by itself; partition, cut, lose and heal change the network;
+// members prints a node's table; inject hands a node a crafted message.
 type Env struct {
 	Net *Net
 
@@ -44,29 +51,27 @@ type Env struct {
 // handler runs one command, writing what happened to e.out.
 type handler func(e *Env, t testing.TB, d *datadriven.TestData)
 
-var handlers map[string]handler
-
-func init() {
-	handlers = map[string]handler{
-		"add-nodes": (*Env).handleAddNodes,
-		"join":      (*Env).handleJoin,
-		"crash":     (*Env).handleCrash,
-		"restart":   (*Env).handleRestart,
-		"leave":     (*Env).handleLeave,
-		"set-meta":  (*Env).handleSetMeta,
-		"tick":      (*Env).handleTick,
-		"deliver":   (*Env).handleDeliver,
-		"drop":      (*Env).handleDrop,
-		"held":      (*Env).handleHeld,
-		"run":       (*Env).handleRun,
-		"stabilize": (*Env).handleStabilize,
-		"partition": (*Env).handlePartition,
-		"cut":       (*Env).handleCut,
-		"heal":      (*Env).handleHeal,
-		"lose":      (*Env).handleLose,
-		"members":   (*Env).handleMembers,
-		"inject":    (*Env).handleInject,
-	}
+// handlers holds one handler per command; each handler's comment gives its
+// syntax.
+var handlers = map[string]handler{
+	"add-nodes": (*Env).handleAddNodes,
+	"join":      (*Env).handleJoin,
+	"crash":     (*Env).handleCrash,
+	"restart":   (*Env).handleRestart,
+	"leave":     (*Env).handleLeave,
+	"set-meta":  (*Env).handleSetMeta,
+	"tick":      (*Env).handleTick,
+	"deliver":   (*Env).handleDeliver,
+	"drop":      (*Env).handleDrop,
+	"held":      (*Env).handleHeld,
+	"run":       (*Env).handleRun,
+	"stabilize": (*Env).handleStabilize,
+	"partition": (*Env).handlePartition,
+	"cut":       (*Env).handleCut,
+	"heal":      (*Env).handleHeal,
+	"lose":      (*Env).handleLose,
+	"members":   (*Env).handleMembers,
+	"inject":    (*Env).handleInject,
 }
 
 // Handle runs one command and returns its output ("ok" when it printed
@@ -94,9 +99,10 @@ func (e *Env) newNet(seed int64) {
 	e.Net = New(seed, LANParams())
 	e.seen = map[string][]string{}
 	e.Net.OnStep = e.onStep
-	e.Net.OnSend = e.onSend
+	e.Net.OnSent = e.onSent
 	e.Net.OnEvent = e.onEvent
-	e.Net.Lose = func(d *Datagram) bool {
+	e.Net.OnSend = func(from *Host, to netip.AddrPort, data []byte) bool {
+		d := &Datagram{From: from, To: e.Net.byAddr[to], Addr: to, Data: data, Sent: e.Net.Now}
 		for _, rule := range e.lose {
 			if rule(d) {
 				return true
@@ -132,7 +138,7 @@ func (e *Env) onStep(h *Host, d *Datagram) {
 	e.println(line)
 }
 
-func (e *Env) onSend(d *Datagram) {
+func (e *Env) onSent(d *Datagram) {
 	if !e.tracing || (e.show != nil && !e.show(d)) {
 		return
 	}

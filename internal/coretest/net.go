@@ -52,12 +52,15 @@ type Net struct {
 	// OnStep is called before a host handles a timer tick (d nil) or a
 	// datagram.
 	OnStep func(h *Host, d *Datagram)
-	// Lose, when set, is asked about every datagram a host sends before the
-	// network is: true loses it (Datagram.Lost), whatever the links say.
-	Lose func(d *Datagram) bool
-	// OnSend sees every datagram a host sends, with its fate (Lost, Drop),
-	// before it is queued or held.
-	OnSend func(d *Datagram)
+	// OnSend, when set, sees every datagram a host sends, before loss and
+	// partitions apply, and loses it when it returns true (Datagram.Lost).
+	OnSend func(from *Host, to netip.AddrPort, data []byte) (drop bool)
+	// OnSent, when set, sees every datagram a host sends with its fate
+	// (Lost, Drop), before it is queued or held.
+	OnSent func(d *Datagram)
+	// Configure, when set, may change a host's core configuration before
+	// its node is created (by Add or Restart).
+	Configure func(h *Host, cfg *core.Config)
 	// Delivered and Bytes count datagrams handed to a node and bytes sent.
 	Delivered uint64
 	Bytes     uint64
@@ -77,7 +80,7 @@ type Datagram struct {
 	Data []byte
 	Sent time.Time
 	Drop vnet.Drop // why the network dropped it; vnet.DropNone if it did not
-	Lost bool      // lost by Net.Lose (the network was not asked)
+	Lost bool      // lost by Net.OnSend (the network was not asked)
 }
 
 // Host is one node in the network.
@@ -167,6 +170,9 @@ func (s seededReader) Read(p []byte) (int, error) { return s.r.Read(p) }
 func (n *Net) start(h *Host) {
 	cfg := core.Config{Name: h.Name, Addr: h.Addr, Cluster: n.Cluster, Keys: n.Keys, Params: n.Params,
 		Rand: rand.New(rand.NewSource(n.rng.Int63())), Nonce: seededReader{rand.New(rand.NewSource(n.rng.Int63()))}}
+	if n.Configure != nil {
+		n.Configure(h, &cfg)
+	}
 	node, err := core.New(cfg, n.Now)
 	if err != nil {
 		panic(err)
@@ -211,6 +217,10 @@ func (n *Net) Step(h *Host, from netip.AddrPort, data []byte) {
 	n.flush(h)
 }
 
+// Flush takes h's output after a call made on its node directly: it
+// schedules the packets and the next tick.
+func (n *Net) Flush(h *Host) { n.flush(h) }
+
 // flush takes h's output: its events, its packets onto the network, its
 // next tick into the queue.
 func (n *Net) flush(h *Host) {
@@ -224,11 +234,20 @@ func (n *Net) flush(h *Host) {
 	for _, p := range rd.Packets {
 		n.send(h, p.Addr, p.Data)
 	}
-	if !rd.Deadline.IsZero() && (h.deadline.IsZero() || rd.Deadline.Before(h.deadline) || !h.deadline.After(n.Now)) {
-		h.deadline = rd.Deadline
+	if rd.Deadline.IsZero() {
+		return
+	}
+	// A deadline already past (a suspicion shortened by confirmations) is
+	// due now: the clock never runs backwards.
+	at := rd.Deadline
+	if at.Before(n.Now) {
+		at = n.Now
+	}
+	if h.deadline.IsZero() || at.Before(h.deadline) || !h.deadline.After(n.Now) {
+		h.deadline = at
 		h.tickGen++
 		n.seq++
-		heap.Push(&n.q, event{at: rd.Deadline, seq: n.seq, to: h, tick: h.tickGen})
+		heap.Push(&n.q, event{at: at, seq: n.seq, to: h, tick: h.tickGen})
 	}
 }
 
@@ -241,14 +260,14 @@ func (n *Net) send(h *Host, addr netip.AddrPort, data []byte) {
 	switch {
 	case d.To == nil:
 		f.Drop = vnet.DropUnknown
-	case n.Lose != nil && n.Lose(d):
+	case n.OnSend != nil && n.OnSend(h, addr, data):
 		d.Lost = true
 	default:
 		f = n.Links.Transmit(int32(h.Index), int32(d.To.Index), len(data))
 	}
 	d.Drop = f.Drop
-	if n.OnSend != nil {
-		n.OnSend(d)
+	if n.OnSent != nil {
+		n.OnSent(d)
 	}
 	if d.Lost || d.Drop != vnet.DropNone {
 		return
