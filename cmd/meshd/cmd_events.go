@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -13,11 +15,13 @@ import (
 
 	"github.com/meshd/meshd/cmd/meshd/internal/api"
 	"github.com/meshd/meshd/cmd/meshd/internal/cli"
+	"github.com/meshd/meshd/cmd/meshd/internal/client"
 )
 
 func cmdEvents(args []string, stdout, stderr io.Writer) int {
 	af, flags := newAgentFlags()
 	asJSON := false
+	reconnect := 30 * time.Second
 	c := &cli.Command{
 		Name:     "events",
 		Synopsis: "meshd events [--http HOST:PORT] [--json]",
@@ -25,7 +29,17 @@ func cmdEvents(args []string, stdout, stderr io.Writer) int {
 until interrupted. The stream is the agent's GET /v1/events (Server-Sent
 Events), which 'curl -N' can read too.`,
 		Flags: append(flags, &cli.Flag{Name: "json", Usage: "print each event as a JSON line",
-			Set: func(v string) error { asJSON = v == "true"; return nil }}),
+			Set: func(v string) error { asJSON = v == "true"; return nil }},
+			&cli.Flag{Name: "reconnect", Arg: "D", Default: reconnect.String(),
+				Usage: "when the stream ends (the agent restarts), reconnect for up to D, resuming after the last event; 0 exits",
+				Set: func(v string) error {
+					d, err := time.ParseDuration(v)
+					if err != nil || d < 0 {
+						return fmt.Errorf("want a duration such as 30s, or 0")
+					}
+					reconnect = d
+					return nil
+				}}),
 		Examples: []string{"meshd events", "meshd events --json | jq -c 'select(.type==\"fail\")'", "curl -N http://127.0.0.1:7947/v1/events"},
 	}
 	cl, code, done := parseClient(c, af, args, stdout, stderr)
@@ -43,19 +57,39 @@ Events), which 'curl -N' can read too.`,
 		mcancel()
 	}
 	cols := newEventColumns(stdout, known)
-	err := cl.EventsAfter(ctx, "", func(ev api.Event, _ string) error {
+	onEvent := func(ev api.Event, _ string) error {
 		if asJSON {
 			return enc.Encode(ev)
 		}
 		return cols.print(ev)
-	}, func(m api.Missed) error {
+	}
+	onMissed := func(m api.Missed) error {
 		// The stream goes on; what was lost is in the member list.
 		if asJSON {
 			return enc.Encode(m)
 		}
 		_, err := io.WriteString(stderr, "meshd events: "+m.Detail+" (meshd members)\n")
 		return err
-	})
+	}
+	// The first connection must work; later, while the agent restarts,
+	// the stream is resumed after its last event (Last-Event-ID), so the
+	// agent replays what came in between or says what is lost.
+	last, err := cl.EventsAfter(ctx, "", onEvent, onMissed)
+	for reconnect > 0 && errors.Is(err, client.ErrStreamClosed) {
+		fmt.Fprintf(stderr, "meshd events: %v; reconnecting for up to %v\n", err, reconnect)
+		deadline := time.Now().Add(reconnect)
+		for {
+			select {
+			case <-ctx.Done():
+				return 0
+			case <-time.After(500 * time.Millisecond):
+			}
+			last, err = cl.EventsAfter(ctx, last, onEvent, onMissed)
+			if !errors.Is(err, client.ErrNoAgent) || time.Now().After(deadline) {
+				break // a stream that ran (and ended), another error, or too long
+			}
+		}
+	}
 	if err != nil {
 		return fail(stderr, c.Name, err)
 	}

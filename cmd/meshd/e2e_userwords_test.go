@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,7 +175,7 @@ func TestAPIEndToEnd(t *testing.T) {
 	if err := events.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer events.Wait()
+	defer func() { cancel(); events.Wait() }()
 	// A raw stream too, for the ids.
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/v1/events", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -344,4 +345,53 @@ func columnStarts(line string) []byte {
 		}
 	}
 	return out
+}
+
+// TestEventsSurviveRestart: 'meshd events' keeps streaming across a
+// restart of the agent: it reconnects with the last event's id, is told
+// that the events of the restart are unknown, and goes on with the new
+// run's events.
+func TestEventsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	ips := []string{"127.0.0.53", "127.0.0.54"}
+	gport, hport := freePorts(t, ips)
+	a := startAgent(t, "a", fmt.Sprintf("127.0.0.53:%d", gport), fmt.Sprintf("127.0.0.53:%d", hport))
+	eventually(t, 20*time.Second, "a answers", func() (bool, string) {
+		_, stderr, code := meshd(t, nil, "health", "--http", a.http)
+		return code == 0, stderr
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := exec.CommandContext(ctx, meshdBin, "events", "--json", "--http", a.http)
+	events.Env = cleanEnv()
+	var out, errOut syncBuffer
+	events.Stdout, events.Stderr = &out, &errOut
+	if err := events.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); events.Wait() }()
+	time.Sleep(300 * time.Millisecond)
+	b := startAgent(t, "b", fmt.Sprintf("127.0.0.54:%d", gport), fmt.Sprintf("127.0.0.54:%d", hport), "--join", a.gossip)
+	lines := func() []string { return strings.Split(strings.TrimSpace(out.String()), "\n") }
+	eventually(t, 20*time.Second, "b's join is streamed", func() (bool, string) {
+		return strings.Contains(out.String(), `"name":"b"`), out.String()
+	})
+
+	a.signal(t, os.Interrupt)
+	if code := a.waitExit(t, 20*time.Second); code != 0 {
+		t.Fatalf("a exited %d", code)
+	}
+	a.start(t)
+	// b's --join brings it back into the new a, which streams its join.
+	eventually(t, 30*time.Second, "the stream resumes on the restarted agent", func() (bool, string) {
+		ls := lines()
+		missed := slices.IndexFunc(ls, func(l string) bool { return strings.Contains(l, `"type":"missed"`) && strings.Contains(l, `"reason":"restart"`) })
+		return missed > 0 && slices.ContainsFunc(ls[missed:], func(l string) bool {
+			return strings.Contains(l, `"type":"join"`) && strings.Contains(l, `"name":"b"`)
+		}), out.String() + errOut.String()
+	})
+	if !strings.Contains(errOut.String(), "reconnecting") {
+		t.Errorf("meshd events did not say it reconnects: %q", errOut.String())
+	}
+	_ = b
 }

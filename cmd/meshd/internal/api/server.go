@@ -325,6 +325,12 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	if notice != nil && !missed(notice) {
 		return
 	}
+	// The stream's position, as an id without data: a client that
+	// reconnects before any event comes resumes from here, not from the
+	// moment it reconnects.
+	if !send("id: %s\n\n", s.log.id(cursor)) {
+		return
+	}
 	tick := time.NewTicker(s.KeepAlive)
 	defer tick.Stop()
 	for {

@@ -29,14 +29,17 @@ type SSEEvent struct {
 // type ("message" when not given) and data, until the stream ends (nil), fn
 // fails (its error) or the input breaks the limits.
 func ReadSSE(r io.Reader, fn func(event, data string) error) error {
-	return ReadSSEEvents(r, func(e SSEEvent) error { return fn(e.Type, e.Data) })
+	_, err := ReadSSEEvents(r, func(e SSEEvent) error { return fn(e.Type, e.Data) })
+	return err
 }
 
-// ReadSSEEvents is ReadSSE with each event's id.
-func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) error {
+// ReadSSEEvents is ReadSSE with each event's id. It returns the stream's
+// last event id, which an id without data (meshd sends its position so)
+// sets too: the Last-Event-ID to reconnect with.
+func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) (lastID string, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxSSELine)
-	var event, lastID string
+	var event string
 	var data strings.Builder
 	hasData := false
 	for sc.Scan() {
@@ -47,7 +50,7 @@ func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) error {
 					event = "message"
 				}
 				if err := fn(SSEEvent{Type: event, Data: strings.TrimSuffix(data.String(), "\n"), LastID: lastID}); err != nil {
-					return err
+					return lastID, err
 				}
 			}
 			event, hasData = "", false
@@ -69,7 +72,7 @@ func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) error {
 			event = value
 		case "data":
 			if data.Len()+len(value)+1 > maxSSEData {
-				return fmt.Errorf("event data larger than %d bytes", maxSSEData)
+				return lastID, fmt.Errorf("event data larger than %d bytes", maxSSEData)
 			}
 			data.WriteString(value)
 			data.WriteByte('\n')
@@ -78,9 +81,9 @@ func ReadSSEEvents(r io.Reader, fn func(SSEEvent) error) error {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("event stream line longer than %d bytes", maxSSELine)
+			return lastID, fmt.Errorf("event stream line longer than %d bytes", maxSSELine)
 		}
-		return err
+		return lastID, err
 	}
-	return nil
+	return lastID, nil
 }

@@ -170,27 +170,35 @@ func (c *Client) Reload(ctx context.Context) error {
 // Events streams the agent's events to fn until ctx ends (nil), the agent
 // closes the stream (an error saying so) or fn fails (its error).
 func (c *Client) Events(ctx context.Context, fn func(api.Event) error) error {
-	return c.EventsAfter(ctx, "", func(ev api.Event, _ string) error { return fn(ev) }, nil)
+	_, err := c.EventsAfter(ctx, "", func(ev api.Event, _ string) error { return fn(ev) }, nil)
+	return err
 }
+
+// ErrStreamClosed is wrapped by EventsAfter's error when the agent ended
+// the stream (it stopped or restarted).
+var ErrStreamClosed = errors.New("closed the event stream")
 
 // EventsAfter is Events resuming after the event with id lastID (as
 // Last-Event-ID; "" for events from now on). fn gets each event with its
 // id; missed, if not nil, gets the agent's notices of events it could not
-// replay (without it they end the stream with an error).
-func (c *Client) EventsAfter(ctx context.Context, lastID string, fn func(ev api.Event, id string) error, missed func(api.Missed) error) error {
+// replay (without it they end the stream with an error). It returns the
+// stream's last event id, to resume from.
+func (c *Client) EventsAfter(ctx context.Context, lastID string, fn func(ev api.Event, id string) error, missed func(api.Missed) error) (string, error) {
 	var headers map[string]string
 	if lastID != "" {
 		headers = map[string]string{"Last-Event-ID": lastID}
 	}
 	resp, err := c.send(ctx, http.MethodGet, "/v1/events", nil, headers)
 	if err != nil {
-		return err
+		return lastID, err
 	}
 	defer resp.Body.Close()
 	// Unblock the read when ctx ends.
 	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stop()
-	err = api.ReadSSEEvents(resp.Body, func(e api.SSEEvent) error {
+	var fnErr error // fn's or missed's error, as opposed to the stream's
+	last, err := api.ReadSSEEvents(resp.Body, func(e api.SSEEvent) (err error) {
+		defer func() { fnErr = err }()
 		if e.Type == "missed" {
 			var m api.Missed
 			if err := json.Unmarshal([]byte(e.Data), &m); err != nil {
@@ -207,13 +215,18 @@ func (c *Client) EventsAfter(ctx context.Context, lastID string, fn func(ev api.
 		}
 		return fn(ev, e.LastID)
 	})
-	if ctx.Err() != nil {
-		return nil
+	if last == "" {
+		last = lastID
 	}
-	if err != nil {
-		return err
+	switch {
+	case ctx.Err() != nil:
+		return last, nil
+	case err != nil && err == fnErr:
+		return last, err
+	case err != nil:
+		return last, fmt.Errorf("agent at %s: the event stream broke (%v): %w", c.addr, err, ErrStreamClosed)
 	}
-	return fmt.Errorf("agent at %s closed the event stream", c.addr)
+	return last, fmt.Errorf("agent at %s %w", c.addr, ErrStreamClosed)
 }
 
 // WaitHealthy polls the health endpoint until it answers 200 or ctx ends.

@@ -254,7 +254,8 @@ func TestEventsStream(t *testing.T) {
 	evs := make(chan got, 8)
 	done := make(chan error, 1)
 	go func() {
-		done <- c.EventsAfter(ctx, "b00t-0", func(ev api.Event, id string) error { evs <- got{ev, id}; return nil }, nil)
+		_, err := c.EventsAfter(ctx, "b00t-0", func(ev api.Event, id string) error { evs <- got{ev, id}; return nil }, nil)
+		done <- err
 	}()
 	for i, want := range []string{"b00t-1 join n1 alive", "b00t-2 fail n2 dead"} {
 		select {
