@@ -10,17 +10,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/internal/transport"
+	"github.com/meshd/meshd/internal/wire"
+	"github.com/meshd/meshd/mesh/tuning"
+	"github.com/meshd/meshd/multicast"
 )
 
 // Config configures a Mesh. Start from DefaultLANConfig, DefaultWANConfig or
 // DefaultLocalConfig and change what you need; Validate reports the first bad
 // field by name.
+//
+// New fills in the fields whose zero value the docs below call a default:
+// Name, BindAddr, Cluster, Logger; Params, when every field of it is zero,
+// with the LAN preset's (a Config built without a preset); and a zero
+// MaxPacketSize, MaxMetaSize, PollInterval or EventBuffer with its default.
+// Any other zero that is not allowed (ProbeInterval 0 next to a set
+// ProbeTimeout, say) is an error of Validate.
 type Config struct {
-	// Name is this member's unique name in the cluster.
-	// Default: the hostname plus a random suffix.
+	// Name is this member's unique name in the cluster: 1 to 128 bytes, no
+	// spaces or control characters. Default: the hostname plus a random
+	// suffix.
 	Name string
 	// BindAddr is the host:port the UDP socket binds. Port 0 picks a free port.
 	// Default: "0.0.0.0:7946".
@@ -29,14 +42,16 @@ type Config struct {
 	// Default: "" (the bound address; an unspecified bind host is replaced by
 	// the first non-loopback address of the machine).
 	AdvertiseAddr string
-	// Cluster is the cluster's name. Packets of other clusters are dropped and
-	// counted. Default: "meshd".
+	// Cluster is the cluster's name, 1 to 128 bytes. Packets of other
+	// clusters are dropped and counted. Default: "meshd".
 	Cluster string
 	// Keys is an optional AES-256-GCM keyring of 32-byte keys. The first key
 	// encrypts; every key decrypts. Default: none (packets are not encrypted).
 	Keys [][]byte
-	// Meta is this member's metadata, gossiped to every member.
-	// Its msgpack encoding must fit in MaxMetaSize. Default: none.
+	// Meta is this member's metadata, gossiped to every member. Its
+	// encoding must fit in MaxMetaSize bytes (512 by default, configurable
+	// up to what one packet carries), keys at most 512 bytes, at most 64
+	// pairs. Default: none.
 	Meta map[string]string
 	// Strategies feed seed addresses (host:port) that the mesh joins.
 	// Default: none.
@@ -49,54 +64,16 @@ type Config struct {
 	// interfaces it names. Default: nil (no multicast).
 	Multicast *MulticastConfig
 
-	// ProbeInterval is the time between two failure-detection probes, before
-	// Lifeguard's local health multiplier. Default LAN 1s, WAN 5s, local 1s.
-	ProbeInterval time.Duration
-	// ProbeTimeout is how long a direct probe waits for an ack before asking
-	// IndirectChecks helpers. Default LAN 500ms, WAN 3s, local 200ms.
-	ProbeTimeout time.Duration
-	// IndirectChecks is how many helpers are asked to probe a member that did
-	// not answer a direct probe. Default LAN 3, WAN 3, local 1.
-	IndirectChecks int
-	// GossipInterval is the time between two gossip rounds that push pending
-	// updates. Default LAN 200ms, WAN 500ms, local 100ms.
-	GossipInterval time.Duration
-	// GossipNodes is how many random members each gossip round sends to.
-	// Default LAN 3, WAN 4, local 3.
-	GossipNodes int
-	// GossipToTheDeadTime is how long dead members still receive gossip, so
-	// that they learn they were declared dead and refute. Default LAN 30s,
-	// WAN 60s, local 15s.
-	GossipToTheDeadTime time.Duration
-	// RetransmitMult sets how many times an update is retransmitted:
-	// RetransmitMult * ceil(log10(N+1)). Default LAN 4, WAN 4, local 2.
-	RetransmitMult int
-	// SuspicionMult sets the minimum suspicion timeout:
-	// SuspicionMult * max(1, log10(N)) * ProbeInterval. Default LAN 4, WAN 6, local 3.
-	SuspicionMult int
-	// SuspicionMaxTimeoutMult is the maximum suspicion timeout as a multiple of
-	// the minimum; the timeout starts there and shrinks with independent
-	// confirmations (Lifeguard). Default 6.
-	SuspicionMaxTimeoutMult int
-	// AwarenessMaxMultiplier caps Lifeguard's local health multiplier, which
-	// stretches this node's probe interval and timeout while its own probes go
-	// unanswered. 1 disables local health. Default 8.
-	AwarenessMaxMultiplier int
-	// AntiEntropyInterval is the time between two digest exchanges with a
-	// random member. Only a digest of O(1) bytes travels unless the tables
-	// differ. Default LAN 5s, WAN 15s, local 2s.
-	AntiEntropyInterval time.Duration
-	// ReconnectInterval is how often a dead member is contacted again so that
-	// partitions heal on their own. Default LAN 10s, WAN 30s, local 5s.
-	ReconnectInterval time.Duration
-	// DeadReclaimTime is how long dead and left members stay in the table as
-	// tombstones before they are reaped. Default LAN 10m, WAN 30m, local 2m.
-	DeadReclaimTime time.Duration
+	// Params are the protocol's timing and sizing knobs (ProbeInterval,
+	// GossipInterval, SuspicionMult, MaxPacketSize, MaxMetaSize, ...), set
+	// as fields of the Config: cfg.ProbeInterval = time.Second. Package
+	// tuning documents each with its unit and its default in every preset.
+	tuning.Params
+
 	// PollInterval is how often strategies that poll are asked again, and how
-	// often their last answer is re-joined when not alive. Default 5s.
+	// often their last answer is re-joined when not alive. Default LAN and
+	// WAN 5s, local 2s.
 	PollInterval time.Duration
-	// MaxPacketSize is the largest UDP payload sent, in bytes. Default 1400.
-	MaxPacketSize int
 	// LeavePropagateDelay is how long Leave keeps gossiping its leave message
 	// before it returns. Default LAN 1s, WAN 2s, local 500ms.
 	LeavePropagateDelay time.Duration
@@ -143,40 +120,19 @@ type MulticastConfig struct {
 // timing, so results compare directly.
 func DefaultLANConfig() Config {
 	return Config{
-		BindAddr:                "0.0.0.0:7946",
-		Cluster:                 "meshd",
-		ProbeInterval:           time.Second,
-		ProbeTimeout:            500 * time.Millisecond,
-		IndirectChecks:          3,
-		GossipInterval:          200 * time.Millisecond,
-		GossipNodes:             3,
-		GossipToTheDeadTime:     30 * time.Second,
-		RetransmitMult:          4,
-		SuspicionMult:           4,
-		SuspicionMaxTimeoutMult: 6,
-		AwarenessMaxMultiplier:  8,
-		AntiEntropyInterval:     5 * time.Second,
-		ReconnectInterval:       10 * time.Second,
-		DeadReclaimTime:         10 * time.Minute,
-		PollInterval:            5 * time.Second,
-		MaxPacketSize:           1400,
-		LeavePropagateDelay:     time.Second,
-		EventBuffer:             256,
+		BindAddr:            DefaultBindAddr,
+		Cluster:             DefaultCluster,
+		Params:              tuning.LAN(),
+		PollInterval:        5 * time.Second,
+		LeavePropagateDelay: time.Second,
+		EventBuffer:         256,
 	}
 }
 
 // DefaultWANConfig is tuned for members across data centres.
 func DefaultWANConfig() Config {
 	c := DefaultLANConfig()
-	c.ProbeInterval = 5 * time.Second
-	c.ProbeTimeout = 3 * time.Second
-	c.GossipInterval = 500 * time.Millisecond
-	c.GossipNodes = 4
-	c.GossipToTheDeadTime = 60 * time.Second
-	c.SuspicionMult = 6
-	c.AntiEntropyInterval = 15 * time.Second
-	c.ReconnectInterval = 30 * time.Second
-	c.DeadReclaimTime = 30 * time.Minute
+	c.Params = tuning.WAN()
 	c.LeavePropagateDelay = 2 * time.Second
 	return c
 }
@@ -186,23 +142,17 @@ func DefaultWANConfig() Config {
 func DefaultLocalConfig() Config {
 	c := DefaultLANConfig()
 	c.BindAddr = "127.0.0.1:7946"
-	c.ProbeTimeout = 200 * time.Millisecond
-	c.IndirectChecks = 1
-	c.GossipInterval = 100 * time.Millisecond
-	c.GossipToTheDeadTime = 15 * time.Second
-	c.RetransmitMult = 2
-	c.SuspicionMult = 3
-	c.AntiEntropyInterval = 2 * time.Second
-	c.ReconnectInterval = 5 * time.Second
-	c.DeadReclaimTime = 2 * time.Minute
+	c.Params = tuning.Local()
 	c.PollInterval = 2 * time.Second
 	c.LeavePropagateDelay = 500 * time.Millisecond
 	return c
 }
 
-// MaxMetaSize bounds the encoded size of a member's metadata, in bytes, so an
-// alive update always fits a packet.
-const MaxMetaSize = 512
+// Defaults of the fields whose zero value means "default".
+const (
+	DefaultBindAddr = "0.0.0.0:7946"
+	DefaultCluster  = "meshd"
+)
 
 // FieldError names the Config field that is wrong and why.
 type FieldError struct {
@@ -217,13 +167,16 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// Validate checks every field and returns the first bad one as a *FieldError.
+// Validate checks every field, as New would use it (with the defaults filled
+// in), and returns the first bad one as a *FieldError.
 func (c *Config) Validate() error {
-	if c.Name == "" {
-		return fieldErr("Name", "must not be empty")
-	}
-	if len(c.Name) > 128 {
-		return fieldErr("Name", "%d bytes, at most 128", len(c.Name))
+	d := c.withDefaults()
+	return d.validate()
+}
+
+func (c *Config) validate() error {
+	if err := validName(c.Name); err != nil {
+		return &FieldError{Field: "Name", Err: err}
 	}
 	if _, err := parseHostPort(c.BindAddr); err != nil {
 		return fieldErr("BindAddr", "%v", err)
@@ -237,51 +190,30 @@ func (c *Config) Validate() error {
 			return fieldErr("AdvertiseAddr", "%q is unspecified; give an address others can reach", c.AdvertiseAddr)
 		}
 	}
-	if c.Cluster == "" || len(c.Cluster) > 128 {
-		return fieldErr("Cluster", "must be 1 to 128 bytes")
+	if c.Cluster == "" || len(c.Cluster) > wire.MaxNameLen {
+		return fieldErr("Cluster", "must be 1 to %d bytes", wire.MaxNameLen)
 	}
-	for i, k := range c.Keys {
-		if len(k) != 32 {
-			return fieldErr(fmt.Sprintf("Keys[%d]", i), "%d bytes, want 32 (AES-256)", len(k))
+	if err := checkKeys(c.Keys); err != nil {
+		return err
+	}
+	if err := c.Params.Validate(); err != nil {
+		var fe *tuning.FieldError
+		if errors.As(err, &fe) {
+			return &FieldError{Field: fe.Field, Err: fe.Err}
 		}
+		return err
 	}
-	durs := []struct {
-		name string
-		v    time.Duration
-	}{
-		{"ProbeInterval", c.ProbeInterval}, {"ProbeTimeout", c.ProbeTimeout},
-		{"GossipInterval", c.GossipInterval}, {"AntiEntropyInterval", c.AntiEntropyInterval},
-		{"ReconnectInterval", c.ReconnectInterval}, {"DeadReclaimTime", c.DeadReclaimTime},
-		{"PollInterval", c.PollInterval},
+	if err := checkMeta(c.Meta, c.Params); err != nil {
+		return err
 	}
-	for _, d := range durs {
-		if d.v <= 0 {
-			return fieldErr(d.name, "%v, must be positive", d.v)
-		}
+	if c.PollInterval <= 0 {
+		return fieldErr("PollInterval", "%v, must be positive", c.PollInterval)
 	}
-	if c.ProbeTimeout >= c.ProbeInterval {
-		return fieldErr("ProbeTimeout", "%v, must be less than ProbeInterval (%v)", c.ProbeTimeout, c.ProbeInterval)
+	if c.LeavePropagateDelay < 0 {
+		return fieldErr("LeavePropagateDelay", "%v, must not be negative", c.LeavePropagateDelay)
 	}
-	if c.GossipToTheDeadTime < 0 || c.LeavePropagateDelay < 0 {
-		return fieldErr("GossipToTheDeadTime", "must not be negative")
-	}
-	ints := []struct {
-		name      string
-		v, lo, hi int
-	}{
-		{"IndirectChecks", c.IndirectChecks, 0, 16},
-		{"GossipNodes", c.GossipNodes, 1, 64},
-		{"RetransmitMult", c.RetransmitMult, 1, 64},
-		{"SuspicionMult", c.SuspicionMult, 1, 64},
-		{"SuspicionMaxTimeoutMult", c.SuspicionMaxTimeoutMult, 1, 64},
-		{"AwarenessMaxMultiplier", c.AwarenessMaxMultiplier, 1, 64},
-		{"MaxPacketSize", c.MaxPacketSize, 576, 65000},
-		{"EventBuffer", c.EventBuffer, 1, 1 << 20},
-	}
-	for _, f := range ints {
-		if f.v < f.lo || f.v > f.hi {
-			return fieldErr(f.name, "%d, must be in [%d, %d]", f.v, f.lo, f.hi)
-		}
+	if c.EventBuffer < 1 || c.EventBuffer > 1<<20 {
+		return fieldErr("EventBuffer", "%d, must be in [1, %d]", c.EventBuffer, 1<<20)
 	}
 	for i, s := range c.Strategies {
 		if s == nil {
@@ -302,7 +234,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// withDefaults fills the fields whose zero value means "default".
+// withDefaults fills the fields whose zero value means "default" (see
+// Config).
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
 		host, _ := os.Hostname()
@@ -314,10 +247,31 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.BindAddr == "" {
+		c.BindAddr = DefaultBindAddr
+	}
+	if c.Cluster == "" {
+		c.Cluster = DefaultCluster
+	}
+	if c.Params == (tuning.Params{}) {
+		c.Params = tuning.LAN()
+	}
+	if c.MaxPacketSize == 0 {
+		c.MaxPacketSize = tuning.DefaultMaxPacketSize
+	}
+	if c.MaxMetaSize == 0 {
+		c.MaxMetaSize = tuning.DefaultMaxMetaSize
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultLANConfig().PollInterval
+	}
+	if c.EventBuffer == 0 {
+		c.EventBuffer = DefaultLANConfig().EventBuffer
+	}
 	if mc := c.Multicast; mc != nil {
 		cp := *mc
 		if cp.Group == "" {
-			cp.Group = "230.1.1.251:45892"
+			cp.Group = multicast.DefaultGroup
 		}
 		if cp.Interval == 0 {
 			cp.Interval = time.Second
@@ -341,4 +295,47 @@ func parseHostPort(s string) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%q is not an IP host:port", s)
 	}
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// validName is the rule for member names, the same as meshd's --name: 1 to
+// 128 bytes of UTF-8, no spaces or control characters (names appear in
+// logs, metrics labels and the CLI's columns).
+func validName(name string) error {
+	if name == "" || len(name) > wire.MaxNameLen {
+		return fmt.Errorf("%d bytes, want 1 to %d", len(name), wire.MaxNameLen)
+	}
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("%q is not valid UTF-8", name)
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("%q has a space or control character at byte %d; names may not", name, i)
+	}
+	return nil
+}
+
+// checkKeys checks a keyring's key sizes, naming the bad key as Keys[i].
+func checkKeys(keys [][]byte) error {
+	var ke *wire.KeyError
+	if err := wire.CheckKeys(keys); errors.As(err, &ke) {
+		return fieldErr(fmt.Sprintf("Keys[%d]", ke.Index), "%d bytes, want %d (AES-256)", ke.Size, wire.KeySize)
+	}
+	return nil
+}
+
+// checkMeta checks metadata against the limits every receiver applies and
+// against MaxMetaSize.
+func checkMeta(meta map[string]string, p tuning.Params) error {
+	if len(meta) > wire.MaxMetaPairs {
+		return fieldErr("Meta", "%d pairs, at most %d", len(meta), wire.MaxMetaPairs)
+	}
+	for k := range meta {
+		if len(k) > wire.MaxStringLen {
+			return fieldErr("Meta", "key %.16q... is %d bytes, at most %d", k, len(k), wire.MaxStringLen)
+		}
+	}
+	if size := wire.MetaSize(meta); size > p.MaxMetaSize {
+		return fieldErr("Meta", "encodes to %d bytes, more than MaxMetaSize (%d bytes; it may be raised to %d with MaxPacketSize %d)",
+			size, p.MaxMetaSize, tuning.MaxMetaSizeFor(p.MaxPacketSize), p.MaxPacketSize)
+	}
+	return nil
 }

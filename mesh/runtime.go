@@ -73,7 +73,7 @@ var ErrClosed = errors.New("mesh: closed")
 // New validates cfg, binds the sockets and starts the engine.
 func New(cfg Config) (*Mesh, error) {
 	cfg = cfg.withDefaults()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	conn := cfg.Transport
@@ -134,14 +134,7 @@ func New(cfg Config) (*Mesh, error) {
 }
 
 func (c Config) params() core.Params {
-	return core.Params{
-		ProbeInterval: c.ProbeInterval, ProbeTimeout: c.ProbeTimeout, IndirectChecks: c.IndirectChecks,
-		GossipInterval: c.GossipInterval, GossipNodes: c.GossipNodes, GossipToTheDeadTime: c.GossipToTheDeadTime,
-		RetransmitMult: c.RetransmitMult, SuspicionMult: c.SuspicionMult,
-		SuspicionMaxTimeoutMult: c.SuspicionMaxTimeoutMult, AwarenessMaxMultiplier: c.AwarenessMaxMultiplier,
-		AntiEntropyInterval: c.AntiEntropyInterval, ReconnectInterval: c.ReconnectInterval,
-		DeadReclaimTime: c.DeadReclaimTime, MaxPacketSize: c.MaxPacketSize,
-	}
+	return core.Params{Params: c.Params}
 }
 
 func mustHostPort(s string) netip.AddrPort {
@@ -358,8 +351,15 @@ func (m *Mesh) Local() Member {
 	return out
 }
 
-// SetMeta replaces this member's metadata and gossips it.
+// SetMeta replaces this member's metadata and gossips it. Metadata over
+// Config.MaxMetaSize is refused with a *FieldError naming Meta.
 func (m *Mesh) SetMeta(meta map[string]string) error {
+	if m.isClosed() {
+		return ErrClosed
+	}
+	if err := checkMeta(meta, m.cfg.Params); err != nil {
+		return err
+	}
 	var err error
 	if e := m.do(func(n *core.Node) { err = n.SetMeta(m.clock.Now(), meta) }); e != nil {
 		return e
@@ -372,10 +372,8 @@ func (m *Mesh) SetKeys(keys [][]byte) error {
 	if m.isClosed() {
 		return ErrClosed
 	}
-	for i, k := range keys {
-		if len(k) != 32 {
-			return fieldErr(fmt.Sprintf("Keys[%d]", i), "%d bytes, want 32 (AES-256)", len(k))
-		}
+	if err := checkKeys(keys); err != nil {
+		return err
 	}
 	var err error
 	if e := m.do(func(n *core.Node) { err = n.SetKeys(keys) }); e != nil {

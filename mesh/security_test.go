@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		"Keys[0]":       func(c *mesh.Config) { c.Keys = [][]byte{{1, 2, 3}} },
 		"ProbeTimeout":  func(c *mesh.Config) { c.ProbeTimeout = 2 * c.ProbeInterval },
 		"GossipNodes":   func(c *mesh.Config) { c.GossipNodes = 0 },
-		"Cluster":       func(c *mesh.Config) { c.Cluster = "" },
+		"Cluster":       func(c *mesh.Config) { c.Cluster = strings.Repeat("c", 129) },
 		"MaxPacketSize": func(c *mesh.Config) { c.MaxPacketSize = 100 },
 		"AdvertiseAddr": func(c *mesh.Config) { c.AdvertiseAddr = "0.0.0.0:7946" },
 		"Multicast.Interfaces": func(c *mesh.Config) {

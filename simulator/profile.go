@@ -111,21 +111,5 @@ func validateTiming(c mesh.Config) (key string, err error) {
 
 // paramsOf maps the mesh.Config timing onto the core's Params.
 func paramsOf(c mesh.Config, heartbeat time.Duration) core.Params {
-	return core.Params{
-		ProbeInterval:           c.ProbeInterval,
-		ProbeTimeout:            c.ProbeTimeout,
-		IndirectChecks:          c.IndirectChecks,
-		GossipInterval:          c.GossipInterval,
-		GossipNodes:             c.GossipNodes,
-		GossipToTheDeadTime:     c.GossipToTheDeadTime,
-		RetransmitMult:          c.RetransmitMult,
-		SuspicionMult:           c.SuspicionMult,
-		SuspicionMaxTimeoutMult: c.SuspicionMaxTimeoutMult,
-		AwarenessMaxMultiplier:  c.AwarenessMaxMultiplier,
-		AntiEntropyInterval:     c.AntiEntropyInterval,
-		ReconnectInterval:       c.ReconnectInterval,
-		DeadReclaimTime:         c.DeadReclaimTime,
-		MaxPacketSize:           c.MaxPacketSize,
-		HeartbeatInterval:       heartbeat,
-	}
+	return core.Params{Params: c.Params, HeartbeatInterval: heartbeat}
 }

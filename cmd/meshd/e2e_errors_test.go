@@ -62,6 +62,8 @@ func TestStartErrorsNameTheCause(t *testing.T) {
 		{"missing key file", append(append([]string{}, base...), "--key-file", filepath.Join(dir, "nokeys")), nil, 1, []string{"nokeys", "no such file"}},
 		{"key file is a directory", append(append([]string{}, base...), "--key-file", dir), nil, 1, []string{dir, "is a directory"}},
 		{"bad key file", append(append([]string{}, base...), "--key-file", badKeys), nil, 1, []string{badKeys, "line 2", "not a base64 key"}},
+		{"metadata over MaxMetaSize", append(append([]string{}, base...), "--meta", "big="+strings.Repeat("x", 600)), nil, 2,
+			[]string{"--meta", "608 bytes", "MaxMetaSize (512 bytes"}},
 		{"unknown command", []string{"agnet"}, nil, 2, []string{`unknown command "agnet"`}},
 		{"members without agent", []string{"members", "--http", httpAddr}, nil, 1, []string{"no agent at " + httpAddr}},
 		{"join without address", []string{"join"}, nil, 2, []string{"HOST:PORT"}},

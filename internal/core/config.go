@@ -4,25 +4,14 @@ import (
 	"io"
 	"net/netip"
 	"time"
+
+	"github.com/meshd/meshd/mesh/tuning"
 )
 
-// Params are the protocol's timing and sizing knobs; mesh.Config documents
-// each one with its unit and default.
+// Params are the protocol's timing and sizing knobs (package tuning
+// documents each with its unit and default) and the heartbeat switch.
 type Params struct {
-	ProbeInterval           time.Duration
-	ProbeTimeout            time.Duration
-	IndirectChecks          int
-	GossipInterval          time.Duration
-	GossipNodes             int
-	GossipToTheDeadTime     time.Duration
-	RetransmitMult          int
-	SuspicionMult           int
-	SuspicionMaxTimeoutMult int
-	AwarenessMaxMultiplier  int
-	AntiEntropyInterval     time.Duration
-	ReconnectInterval       time.Duration
-	DeadReclaimTime         time.Duration
-	MaxPacketSize           int
+	tuning.Params
 	// HeartbeatInterval > 0 turns on multicast heartbeats: Ready.Heartbeats
 	// then carries datagrams for the driver to send to the LAN group, and the
 	// driver hands received ones to StepHeartbeat.

@@ -172,17 +172,14 @@ func (n *Node) Leaving() bool { return n.leaving }
 
 // SetMeta replaces this node's metadata and gossips it.
 func (n *Node) SetMeta(now time.Time, meta map[string]string) error {
-	if size := wire.MetaSize(meta); size > MaxMetaSize {
-		return fmt.Errorf("metadata encodes to %d bytes, at most %d", size, MaxMetaSize)
+	if size := wire.MetaSize(meta); size > n.cfg.MaxMetaSize {
+		return fmt.Errorf("metadata encodes to %d bytes, at most %d (MaxMetaSize)", size, n.cfg.MaxMetaSize)
 	}
 	n.now = now
 	self := n.table.SetSelfMeta(meta)
 	n.broadcast(self.Name, aliveOf(self))
 	return nil
 }
-
-// MaxMetaSize bounds the encoded metadata so an alive message fits any packet.
-const MaxMetaSize = 512
 
 // SetKeys replaces the keyring.
 func (n *Node) SetKeys(keys [][]byte) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/vnet"
+	"github.com/meshd/meshd/mesh/tuning"
 )
 
 // Epoch is the virtual clock's start.
@@ -130,16 +131,8 @@ func New(seed int64, p core.Params) *Net {
 		Params: p, Cluster: "test", trace: 14695981039346656037}
 }
 
-// LANParams are memberlist's LAN timings.
-func LANParams() core.Params {
-	return core.Params{
-		ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, IndirectChecks: 3,
-		GossipInterval: 200 * time.Millisecond, GossipNodes: 3, GossipToTheDeadTime: 30 * time.Second,
-		RetransmitMult: 4, SuspicionMult: 4, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8,
-		AntiEntropyInterval: 5 * time.Second, ReconnectInterval: 10 * time.Second,
-		DeadReclaimTime: 10 * time.Minute, MaxPacketSize: 1400,
-	}
-}
+// LANParams are memberlist's LAN timings (package tuning's LAN preset).
+func LANParams() core.Params { return core.Params{Params: tuning.LAN()} }
 
 // Add creates a node named n<i> and returns it.
 func (n *Net) Add() *Host {

@@ -10,8 +10,12 @@ import (
 
 // Limits applied while decoding, before anything is allocated.
 const (
-	MaxNameLen    = 128 // member and cluster names
-	MaxStringLen  = 512 // metadata keys and values
+	MaxNameLen   = 128 // member and cluster names
+	MaxStringLen = 512 // metadata keys
+	// MaxValueLen bounds a metadata value only by the largest packet: the
+	// sender's MaxMetaSize is the real limit, and every length is also
+	// checked against the bytes left in the packet before allocating.
+	MaxValueLen   = 1 << 16
 	MaxMetaPairs  = 64
 	MaxBucketList = 4096
 )

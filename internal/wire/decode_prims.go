@@ -137,7 +137,7 @@ func (d *Decoder) meta() map[string]string {
 	m := make(map[string]string, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		k := d.mustStr(d.str(MaxStringLen))
-		v := d.mustStr(d.str(MaxStringLen))
+		v := d.mustStr(d.str(MaxValueLen))
 		m[k] = v
 	}
 	return m

@@ -27,17 +27,17 @@ const (
 // ErrNoKey means no key of the ring opened a sealed message.
 var ErrNoKey = errors.New("no key in the keyring opens it")
 
-// NewKeyring checks every key (32 bytes each) and returns the ring. An empty
+// NewKeyring checks every key (KeySize bytes each) and returns the ring. An empty
 // list gives a nil ring, which means "no encryption".
 func NewKeyring(keys [][]byte) (*Keyring, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
+	if err := CheckKeys(keys); err != nil {
+		return nil, err
+	}
 	kr := &Keyring{}
 	for i, k := range keys {
-		if len(k) != 32 {
-			return nil, fmt.Errorf("key %d: %d bytes, want 32", i, len(k))
-		}
 		block, err := aes.NewCipher(k)
 		if err != nil {
 			return nil, fmt.Errorf("key %d: %w", i, err)

@@ -107,8 +107,12 @@ func (c *Codec) Overhead() int {
 	if c.keys == nil {
 		return HeaderSize
 	}
-	return HeaderSize + SealOverhead + 8
+	return SealedOverhead
 }
+
+// SealedOverhead is what framing adds to the payload of a sealed packet:
+// header, nonce, tag and the 8-byte timestamp.
+const SealedOverhead = HeaderSize + SealOverhead + 8
 
 func (c *Codec) header(dst []byte, flags byte) []byte {
 	dst = append(dst, Magic, Version, flags, 0, 0, 0, 0)

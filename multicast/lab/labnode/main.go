@@ -31,6 +31,7 @@ import (
 
 	"github.com/meshd/meshd/heartbeat"
 	"github.com/meshd/meshd/mesh"
+	"github.com/meshd/meshd/multicast"
 )
 
 func main() {
@@ -46,7 +47,7 @@ func run() error {
 	cluster := flag.String("cluster", "lab", "cluster name")
 	keyHex := flag.String("key", "", "32-byte AES key, hex; empty: heartbeats unsealed")
 	ifaces := flag.String("if", "", "comma-separated interfaces for heartbeats (required)")
-	group := flag.String("group", "230.1.1.251:45892", "multicast group and port")
+	group := flag.String("group", multicast.DefaultGroup, "multicast group and port")
 	ttl := flag.Int("ttl", 1, "multicast TTL")
 	interval := flag.Duration("interval", time.Second, "heartbeat interval")
 	profile := flag.String("profile", "local", "timing profile: local or lan")

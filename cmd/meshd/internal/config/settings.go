@@ -40,13 +40,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/meshd/meshd/mesh"
+	"github.com/meshd/meshd/multicast"
 )
 
 // Defaults that are not taken from the mesh presets.
 const (
 	DefaultHTTP           = "127.0.0.1:7947"
 	DefaultProfile        = "lan"
-	DefaultMulticastGroup = "230.1.1.251:45892"
+	DefaultMulticastGroup = multicast.DefaultGroup
 	DefaultMulticastTTL   = 1
 	DefaultLeaveTimeout   = 10 * time.Second
 	DefaultGossipPort     = 7946

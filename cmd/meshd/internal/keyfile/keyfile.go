@@ -23,10 +23,11 @@ import (
 	"os"
 
 	"github.com/meshd/meshd/cmd/meshd/internal/atomicfile"
+	"github.com/meshd/meshd/internal/wire"
 )
 
 // KeySize is the size of an AES-256 key in bytes.
-const KeySize = 32
+const KeySize = wire.KeySize
 
 // MaxKeys bounds the keyring: a rotation needs two keys, a few more cover
 // overlapping rotations. More is a mistake, and every key costs a trial
