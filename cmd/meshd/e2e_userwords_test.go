@@ -192,7 +192,7 @@ func TestAPIEndToEnd(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(300 * time.Millisecond) // both streams are connected
+	time.Sleep(time.Second) // both streams connect ('meshd events' cannot say when it has)
 
 	b := startAgent(t, "a-member-with-a-long-name", fmt.Sprintf("127.0.0.52:%d", gport), fmt.Sprintf("127.0.0.52:%d", hport),
 		"--join", a.gossip, "--http-token-file", tokenFile)
@@ -301,9 +301,10 @@ func TestAPIEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	// A stream that reconnects with the id of b's join gets what came
-	// after it (b's leave) from the agent's log; an id of another run is
-	// told it missed events.
+	// A stream that reconnects with its first id (its position when it
+	// connected, before b joined) gets what came after it (b's join and
+	// leave) from the agent's log; an id of another run is told it missed
+	// events.
 	for lastID, want := range map[string]string{firstID: "leave " + b.name, "0123456789abcdef-3": "missed restart"} {
 		req, _ := http.NewRequest("GET", base+"/v1/events", nil)
 		req.Header.Set("Last-Event-ID", lastID)
@@ -370,7 +371,7 @@ func TestEventsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cancel(); events.Wait() }()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(time.Second) // the stream is connected
 	b := startAgent(t, "b", fmt.Sprintf("127.0.0.54:%d", gport), fmt.Sprintf("127.0.0.54:%d", hport), "--join", a.gossip)
 	lines := func() []string { return strings.Split(strings.TrimSpace(out.String()), "\n") }
 	eventually(t, 20*time.Second, "b's join is streamed", func() (bool, string) {

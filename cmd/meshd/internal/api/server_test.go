@@ -282,8 +282,9 @@ func expect(t *testing.T, ch <-chan string, want ...string) {
 // buffer, is told what it missed.
 func TestEventStreamResumes(t *testing.T) {
 	srv, n := newTestServer(t, Options{Replay: 3})
-	live := sse(t, srv.URL, "")
-	time.Sleep(100 * time.Millisecond) // connected before the events
+	// From event 0 of this run: whenever the stream connects, it gets
+	// every event from the first on.
+	live := sse(t, srv.URL, "b00t-0")
 	a, b := n.members[0], n.members[1]
 	n.publish(mesh.EventJoin, a)
 	n.publish(mesh.EventJoin, b)
@@ -301,7 +302,6 @@ func TestEventStreamResumes(t *testing.T) {
 	expect(t, sse(t, srv.URL, "garbage"), "missed unknown-id 0", "b00t-2 join b")
 	// Then live.
 	resumed := sse(t, srv.URL, "b00t-4")
-	time.Sleep(100 * time.Millisecond)
 	n.publish(mesh.EventLeave, b)
 	expect(t, resumed, "b00t-5 leave b")
 	// The engine's numbers skip two events it replaced by newer ones: the
