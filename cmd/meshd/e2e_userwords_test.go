@@ -386,7 +386,9 @@ func TestEventsSurviveRestart(t *testing.T) {
 	// b's --join brings it back into the new a, which streams its join.
 	eventually(t, 30*time.Second, "the stream resumes on the restarted agent", func() (bool, string) {
 		ls := lines()
-		missed := slices.IndexFunc(ls, func(l string) bool { return strings.Contains(l, `"type":"missed"`) && strings.Contains(l, `"reason":"restart"`) })
+		missed := slices.IndexFunc(ls, func(l string) bool {
+			return strings.Contains(l, `"type":"missed"`) && strings.Contains(l, `"reason":"restart"`)
+		})
 		return missed > 0 && slices.ContainsFunc(ls[missed:], func(l string) bool {
 			return strings.Contains(l, `"type":"join"`) && strings.Contains(l, `"name":"b"`)
 		}), out.String() + errOut.String()
