@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/meshd/meshd/cmd/meshd/internal/cli"
+	"github.com/meshd/meshd/cmd/meshd/internal/client"
 )
 
 // cmdHealth is the probe of the local agent: exit 0 while it runs, 1 when
@@ -51,6 +54,10 @@ probe for Kubernetes (exec) and scripts.`,
 	if err != nil {
 		if quiet {
 			return 1
+		}
+		var se *client.StatusError
+		if errors.As(err, &se) && se.Code == http.StatusServiceUnavailable {
+			err = fmt.Errorf("agent at %s is leaving the cluster", af.http)
 		}
 		return fail(stderr, c.Name, err)
 	}
