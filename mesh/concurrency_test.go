@@ -29,7 +29,7 @@ func (s countingStrategy) Run(ctx context.Context, found func([]string)) error {
 }
 
 // Every method may be called from any goroutine, Close included: here all
-// of them run at once, then Close races them, under -race. Strategies
+// of them run at once, then Close, Close and Leave race them, under -race. Strategies
 // started by a SetStrategies that races Close are stopped all the same.
 func TestMethodsAreSafeForConcurrentUse(t *testing.T) {
 	peer := newNode(t, "peer", nil)
@@ -90,11 +90,20 @@ func TestMethodsAreSafeForConcurrentUse(t *testing.T) {
 			}
 		})
 		warm.Wait()
+		// Two Close calls and a Leave race: exactly one of them stops the
+		// mesh (nil), the others get ErrClosed.
 		var closers sync.WaitGroup
-		var closeErrs [2]error
+		var closeErrs [3]error
 		for i := range closeErrs {
 			closers.Add(1)
-			go func() { defer closers.Done(); closeErrs[i] = m.Close() }()
+			go func() {
+				defer closers.Done()
+				if i == 2 {
+					closeErrs[i] = m.Leave(ctx)
+					return
+				}
+				closeErrs[i] = m.Close()
+			}()
 		}
 		closers.Wait()
 		if n := running.Load(); n != 0 {
@@ -106,8 +115,17 @@ func TestMethodsAreSafeForConcurrentUse(t *testing.T) {
 		if n := running.Load(); n != 0 {
 			t.Fatalf("round %d: %d strategies running after Close", round, n)
 		}
-		if (closeErrs[0] == nil) == (closeErrs[1] == nil) || !errors.Is(errors.Join(closeErrs[:]...), mesh.ErrClosed) {
-			t.Fatalf("round %d: two Close calls returned %v: want one nil and one ErrClosed", round, closeErrs)
+		stopped := 0
+		for _, err := range closeErrs {
+			switch {
+			case err == nil:
+				stopped++
+			case !errors.Is(err, mesh.ErrClosed):
+				t.Fatalf("round %d: Close, Close, Leave returned %v", round, closeErrs)
+			}
+		}
+		if stopped != 1 {
+			t.Fatalf("round %d: Close, Close, Leave returned %v: want one nil, the others ErrClosed", round, closeErrs)
 		}
 	}
 }
