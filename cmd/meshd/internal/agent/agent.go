@@ -357,7 +357,7 @@ func meshError(s *config.Settings, err error) error {
 		// The bind address is unspecified (0.0.0.0, the default) and no
 		// interface has an address others could reach: a container or
 		// namespace with only lo, or an interface not configured yet.
-		return &config.Error{Origin: s.Origin("advertise"), Msg: fmt.Sprintf(
+		return &config.Error{Origin: "setting advertise (not set)", Msg: fmt.Sprintf(
 			"bind %s (%s) is every address, and no interface has one that other members could reach; set --advertise HOST:PORT (MESHD_ADVERTISE) to the address they reach this agent at, or --bind a specific address",
 			s.Bind, s.Origin("bind"))}
 	}
