@@ -19,6 +19,9 @@ func FuzzStep(f *testing.F) {
 		wire.Suspect{Name: "a", Inc: 0, From: "b"}, wire.Dead{Name: "b", Inc: 5, From: "x"},
 		wire.Digest{Root: 1}, wire.Buckets{Hashes: make([]uint64, 128)}, wire.SyncReq{Buckets: []uint16{0, 5, 9999}},
 		wire.JoinReq{Self: wire.Alive{Name: "d", Addr: netip.MustParseAddrPort("10.0.0.4:7946")}},
+		wire.Alive{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.9:7946"), Inc: 3},
+		wire.NameProbe{Seq: 3, Claim: wire.NameClaim{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.9:7946"), Started: 1}},
+		wire.NameHeld{Seq: 3, Claim: wire.NameClaim{Name: "a", Addr: netip.MustParseAddrPort("10.0.0.9:7946"), Inc: 9}},
 	} {
 		f.Add(append([]byte(nil), e.Encode(m)...))
 	}

@@ -52,6 +52,9 @@ func (n *Node) heartbeatTick(now time.Time) {
 // StepHeartbeat hands the node a datagram received on the multicast group.
 // Without heartbeats configured it is dropped and counted.
 func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
+	if n.names.halted {
+		return
+	}
 	n.now = now
 	if n.hb == nil || n.leaving {
 		n.dropHeartbeat(DropHeartbeatDisabled, from, nil)

@@ -79,10 +79,9 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 			n.broadcast(u.Name, wire.Suspect{Name: u.Name, Inc: u.Inc, From: u.From})
 		}
 	case membership.SelfConflict:
-		self := n.table.Refute(u.Inc)
-		n.stats.Refutations++
-		n.det.Refuted()
-		n.broadcast(self.Name, aliveOf(self))
+		if !n.checkClaim(u) { // conflict.go: an address claiming this name is asked first
+			n.refute(u.Inc)
+		}
 	case membership.StaleSelfClaim:
 		// A suspicion this node refuted is still going round: the nodes
 		// that spread it have not heard the refutation (lost, or sent
@@ -97,4 +96,12 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 			d.Detail = fmt.Sprintf("%q claimed at %v", u.Name, u.Addr)
 		}
 	}
+}
+
+// refute raises this node's incarnation above inc and announces it.
+func (n *Node) refute(inc uint64) {
+	self := n.table.Refute(inc)
+	n.stats.Refutations++
+	n.det.Refuted()
+	n.broadcast(self.Name, aliveOf(self))
 }

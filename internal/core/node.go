@@ -28,13 +28,17 @@ type Ready struct {
 	Events     []membership.Event // membership changes to publish, in order
 	JoinAcks   []netip.AddrPort   // seeds that completed a state transfer to us
 	Drops      []Drop             // datagrams dropped since the last Ready, at most MaxReadyDrops
-	Deadline   time.Time          // call Tick at or after this time
+	// NameConflicts are other live nodes found going by this node's name;
+	// one with Stop set means this node has stopped (see NameConflict).
+	NameConflicts []NameConflict
+	Deadline      time.Time // call Tick at or after this time
 }
 
 // Stats are the node's counters since creation.
 type Stats struct {
 	ProbesSent, ProbesFailed, IndirectProbes uint64
 	Suspicions, Refutations                  uint64
+	NameConflicts                            uint64 // other live nodes found under this name
 	PacketsIn, PacketsOut, BytesIn, BytesOut uint64
 	HeartbeatsSent, HeartbeatsIn             uint64
 	Dropped                                  map[DropReason]uint64         // gossip datagrams, by reason
@@ -56,6 +60,7 @@ type Node struct {
 
 	now     time.Time
 	leaving bool
+	names   nameCheck
 
 	nextGossip, nextAE, nextReconnect, nextReap time.Time
 
@@ -71,7 +76,8 @@ type Node struct {
 	stats Stats
 }
 
-// New creates a node that knows only itself.
+// New creates a node that knows only itself. now is also the node's start
+// time, by which a name conflict is settled (NameConflict).
 func New(cfg Config, now time.Time) (*Node, error) {
 	if cfg.Name == "" {
 		return nil, errors.New("core: Config.Name is empty")
@@ -97,6 +103,7 @@ func New(cfg Config, now time.Time) (*Node, error) {
 		dec:   wire.NewDecoder(),
 		queue: gossip.New(),
 		now:   now,
+		names: newNameCheck(now),
 		stats: Stats{Dropped: map[DropReason]uint64{}, HeartbeatDropped: map[DropReason]uint64{}},
 	}
 	n.table = membership.New(membership.Member{

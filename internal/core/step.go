@@ -13,6 +13,9 @@ import (
 // and counted by reason in Stats().Dropped; nothing in them is trusted
 // before the header, cluster tag and (with keys) the AEAD tag check out.
 func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
+	if n.names.halted {
+		return
+	}
 	n.now = now
 	n.stats.PacketsIn++
 	n.stats.BytesIn += uint64(len(data))
@@ -74,12 +77,20 @@ func (n *Node) dispatch(from netip.AddrPort, m wire.Msg) {
 		n.handleJoinReq(from, m)
 	case wire.JoinDone:
 		n.joinAcks = append(n.joinAcks, from)
+	case wire.NameProbe:
+		n.handleNameProbe(from, m)
+	case wire.NameHeld:
+		n.handleNameHeld(m)
 	}
 }
 
 // Tick advances timers to now.
 func (n *Node) Tick(now time.Time) {
+	if n.names.halted {
+		return
+	}
 	n.now = now
+	n.nameCheckTick(now)
 	if !n.leaving {
 		n.det.Tick(now, (*detectorView)(n))
 		n.runDetector()
@@ -109,15 +120,21 @@ func (n *Node) Tick(now time.Time) {
 // Ready returns and clears the node's output.
 func (n *Node) Ready() Ready {
 	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Drops: n.drops,
-		Deadline: n.deadline()}
+		NameConflicts: n.takeConflicts(), Deadline: n.deadline()}
 	n.out, n.hbOut, n.events, n.joinAcks, n.drops = nil, nil, nil, nil, nil
 	return rd
 }
 
 // deadline is the earliest time at which Tick has work to do.
 func (n *Node) deadline() time.Time {
+	if n.names.halted {
+		return n.now.Add(time.Hour) // nothing to do: the driver closes a stopped node
+	}
 	dl := n.nextGossip
-	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap} {
+	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap, n.nameCheckDeadline()} {
+		if t.IsZero() {
+			continue
+		}
 		if t.Before(dl) {
 			dl = t
 		}

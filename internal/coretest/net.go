@@ -92,9 +92,12 @@ type Host struct {
 	Node  *core.Node
 	Down  bool
 	// Events are the membership events this host published.
-	Events   []membership.Event
-	deadline time.Time
-	tickGen  uint64
+	Events []membership.Event
+	// Conflicts are the name conflicts this host reported. One with Stop
+	// set took the host down, as the runtime closes a stopped node.
+	Conflicts []core.NameConflict
+	deadline  time.Time
+	tickGen   uint64
 }
 
 type event struct {
@@ -134,10 +137,14 @@ func New(seed int64, p core.Params) *Net {
 // LANParams are memberlist's LAN timings (package tuning's LAN preset).
 func LANParams() core.Params { return core.Params{Params: tuning.LAN()} }
 
-// Add creates a node named n<i> and returns it.
-func (n *Net) Add() *Host {
+// Add creates a node named n<i> (i its index) and returns it.
+func (n *Net) Add() *Host { return n.AddNamed(fmt.Sprintf("n%d", len(n.Nodes))) }
+
+// AddNamed creates a node with the given name (it may be another host's:
+// a restart at a new address, or a second node under a taken name).
+func (n *Net) AddNamed(name string) *Host {
 	i := len(n.Nodes)
-	h := &Host{Index: i, Name: fmt.Sprintf("n%d", i),
+	h := &Host{Index: i, Name: name,
 		Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 7946)}
 	n.Nodes = append(n.Nodes, h)
 	n.byAddr[h.Addr] = h
@@ -218,6 +225,10 @@ func (n *Net) Flush(h *Host) { n.flush(h) }
 // next tick into the queue.
 func (n *Net) flush(h *Host) {
 	rd := h.Node.Ready()
+	for _, c := range rd.NameConflicts {
+		h.Conflicts = append(h.Conflicts, c)
+		h.Down = h.Down || c.Stop
+	}
 	for _, ev := range rd.Events {
 		h.Events = append(h.Events, ev)
 		if n.OnEvent != nil {

@@ -79,7 +79,7 @@ func (d *Decoder) DecodeAll(payload []byte, fn func(Msg)) error {
 var fieldCount = [kindMax + 1]int{
 	KindPing: 2, KindAck: 1, KindNack: 1, KindPingReq: 4, KindAlive: 6, KindSuspect: 3,
 	KindDead: 3, KindLeft: 2, KindDigest: 2, KindBuckets: 1, KindSyncReq: 1, KindEntry: 7,
-	KindJoinReq: 6, KindJoinDone: 1,
+	KindJoinReq: 6, KindJoinDone: 1, KindNameProbe: 6, KindNameHeld: 6,
 }
 
 func (d *Decoder) one() (Msg, error) {
@@ -169,6 +169,12 @@ func (d *Decoder) one() (Msg, error) {
 		m = JoinReq{Self: d.alive()}
 	case KindJoinDone:
 		m = JoinDone{Count: uint32(d.must(d.uint(1<<32 - 1)))}
+	case KindNameProbe:
+		seq, c := d.nameClaim()
+		m = NameProbe{Seq: seq, Claim: c}
+	case KindNameHeld:
+		seq, c := d.nameClaim()
+		m = NameHeld{Seq: seq, Claim: c}
 	}
 	if d.err != nil {
 		err := d.err

@@ -152,3 +152,14 @@ func (d *Decoder) alive() Alive {
 	a.Meta = d.meta()
 	return a
 }
+
+// nameClaim reads the six fields Encoder.nameClaim writes.
+func (d *Decoder) nameClaim() (uint32, NameClaim) {
+	seq := uint32(d.must(d.uint(1<<32 - 1)))
+	var c NameClaim
+	c.Name = d.mustStr(d.str(MaxNameLen))
+	c.Addr = d.addr()
+	c.Inc = d.must(d.uint(1<<64 - 1))
+	c.Started = d.must(d.uint(1<<64 - 1))
+	return seq, c
+}

@@ -112,9 +112,25 @@ func (e *Encoder) encode(m Msg) {
 	case JoinDone:
 		e.head(m.Kind(), 1)
 		enc.EncodeUint(uint64(m.Count))
+	case NameProbe:
+		e.head(m.Kind(), 6)
+		e.nameClaim(m.Seq, m.Claim)
+	case NameHeld:
+		e.head(m.Kind(), 6)
+		e.nameClaim(m.Seq, m.Claim)
 	default:
 		panic("wire: unknown message type")
 	}
+}
+
+// nameClaim is six fields: the sequence number, the name, the address (two
+// fields), the incarnation and the start time.
+func (e *Encoder) nameClaim(seq uint32, c NameClaim) {
+	e.enc.EncodeUint(uint64(seq))
+	e.enc.EncodeString(c.Name)
+	e.addr(c.Addr)
+	e.enc.EncodeUint(c.Inc)
+	e.enc.EncodeUint(c.Started)
 }
 
 // head writes the array header: fields plus the kind itself.

@@ -18,6 +18,8 @@ func seedPayloads() [][]byte {
 		Digest{Root: 99, Count: 5}, Buckets{Hashes: []uint64{1, 2, 3}}, SyncReq{Buckets: []uint16{1, 127}},
 		Entry{Name: "n7", Addr: netip.MustParseAddrPort("10.0.0.7:1"), Inc: 1, State: 2, MetaVer: 0},
 		JoinReq{Self: Alive{Name: "n8", Addr: netip.MustParseAddrPort("10.0.0.8:2")}}, JoinDone{Count: 3},
+		NameProbe{Seq: 5, Claim: NameClaim{Name: "n9", Addr: netip.MustParseAddrPort("10.0.0.9:7946"), Inc: 2, Started: 1_800_000_000_123}},
+		NameHeld{Seq: 5, Claim: NameClaim{Name: "n9", Addr: netip.MustParseAddrPort("[fd00::9]:7946"), Inc: 7, Started: 1_700_000_000_456}},
 	} {
 		out = append(out, append([]byte(nil), e.Encode(m)...))
 	}

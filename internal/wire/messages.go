@@ -6,21 +6,23 @@ import "net/netip"
 type Kind uint8
 
 const (
-	KindPing     Kind = 1  // direct probe
-	KindAck      Kind = 2  // probe answered
-	KindNack     Kind = 3  // helper could not reach the target (Lifeguard)
-	KindPingReq  Kind = 4  // ask a helper to probe a target for us
-	KindAlive    Kind = 5  // member is alive at this incarnation
-	KindSuspect  Kind = 6  // member is suspected
-	KindDead     Kind = 7  // member declared dead
-	KindLeft     Kind = 8  // member left gracefully
-	KindDigest   Kind = 9  // anti-entropy: root hash and count of the sender's table
-	KindBuckets  Kind = 10 // anti-entropy: per-bucket hashes, when roots differ
-	KindSyncReq  Kind = 11 // anti-entropy: send me your entries of these buckets
-	KindEntry    Kind = 12 // one table entry, in state transfer (join, anti-entropy)
-	KindJoinReq  Kind = 13 // a joining node asks for the full table
-	KindJoinDone Kind = 14 // last chunk of a state transfer
-	kindMax           = 14
+	KindPing      Kind = 1  // direct probe
+	KindAck       Kind = 2  // probe answered
+	KindNack      Kind = 3  // helper could not reach the target (Lifeguard)
+	KindPingReq   Kind = 4  // ask a helper to probe a target for us
+	KindAlive     Kind = 5  // member is alive at this incarnation
+	KindSuspect   Kind = 6  // member is suspected
+	KindDead      Kind = 7  // member declared dead
+	KindLeft      Kind = 8  // member left gracefully
+	KindDigest    Kind = 9  // anti-entropy: root hash and count of the sender's table
+	KindBuckets   Kind = 10 // anti-entropy: per-bucket hashes, when roots differ
+	KindSyncReq   Kind = 11 // anti-entropy: send me your entries of these buckets
+	KindEntry     Kind = 12 // one table entry, in state transfer (join, anti-entropy)
+	KindJoinReq   Kind = 13 // a joining node asks for the full table
+	KindJoinDone  Kind = 14 // last chunk of a state transfer
+	KindNameProbe Kind = 15 // is the node at this address going by my name too?
+	KindNameHeld  Kind = 16 // yes: answer to a NameProbe
+	kindMax            = 16
 )
 
 // Msg is one protocol message.
@@ -100,6 +102,33 @@ type JoinReq struct{ Self Alive }
 
 // JoinDone closes a state transfer; Count is the number of entries sent.
 type JoinDone struct{ Count uint32 }
+
+// NameClaim is what each side of a name check says about itself: it goes
+// by Name at Addr, at incarnation Inc, and started at Started (Unix
+// milliseconds), so that both sides can tell which one started later.
+type NameClaim struct {
+	Name    string
+	Addr    netip.AddrPort
+	Inc     uint64
+	Started uint64
+}
+
+// NameProbe asks the node at the destination whether it goes by
+// Claim.Name too: the sender heard its own name claimed at that address.
+// Only a node of that name answers (NameHeld with the same Seq).
+type NameProbe struct {
+	Seq   uint32
+	Claim NameClaim
+}
+
+// NameHeld answers a NameProbe: the sender goes by that name as well.
+type NameHeld struct {
+	Seq   uint32
+	Claim NameClaim
+}
+
+func (NameProbe) Kind() Kind { return KindNameProbe }
+func (NameHeld) Kind() Kind  { return KindNameHeld }
 
 func (Ping) Kind() Kind     { return KindPing }
 func (Ack) Kind() Kind      { return KindAck }
