@@ -127,6 +127,7 @@ type Stats struct {
 	IndirectProbes uint64                // ping-req sent to helpers
 	Suspicions     uint64                // members this node started suspecting
 	Refutations    uint64                // times this node refuted suspicion of itself
+	NameConflicts  uint64                // other live members found under this one's name (NameConflictError)
 	PacketsIn      uint64                // datagrams received
 	PacketsOut     uint64                // datagrams sent
 	BytesIn        uint64                // payload bytes received

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meshd/meshd/internal/clock"
@@ -24,8 +25,9 @@ import (
 // (a core.Node) and feeds it packets and time; the others only talk to it
 // through commands.
 //
-// After Close (or Leave, which ends in Close) the Mesh is stopped for good,
-// and every method says so the same way: those that return an error return
+// After Close (or Leave, which ends in Close, or a stop of its own when
+// another member goes by its name: see Done, Err and NameConflictError)
+// the Mesh is stopped for good, and every method says so the same way: those that return an error return
 // ErrClosed (a second Close too); Members, Local and Stats return empty
 // values (nil, the zero Member, zero counters with empty maps); Subscribe
 // and SubscribeWithMembers return a channel that is already closed, and
@@ -40,12 +42,14 @@ type Mesh struct {
 	// system clock unless a test set Config.clock.
 	clock clock.Clock
 
-	cmds   chan func(n *core.Node)
-	inbox  chan []transport.Packet
-	bufs   sync.Pool
-	done   chan struct{}
-	wg     sync.WaitGroup
-	closed sync.Once
+	cmds     chan func(n *core.Node)
+	inbox    chan []transport.Packet
+	bufs     sync.Pool
+	done     chan struct{} // closed when Close begins
+	stopped  chan struct{} // closed when Close has ended (Done)
+	conflict atomic.Pointer[NameConflictError]
+	wg       sync.WaitGroup
+	closed   sync.Once
 
 	seq uint64 // number of the last event published; engine goroutine only
 
@@ -111,7 +115,7 @@ func New(cfg Config) (*Mesh, error) {
 	}
 	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr, clock: clk,
 		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
-		done: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
+		done: make(chan struct{}), stopped: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
 		dropWarnLim:  newDropLimiter(dropLogInterval, dropLogSources, dropLogLines),
 		dropDebugLim: newDropLimiter(dropLogInterval, dropLogSources, dropLogLines)}
 	m.bufs.New = func() any { return newBatch(cfg.MaxPacketSize + 1) }
@@ -289,6 +293,9 @@ func (m *Mesh) deliver(rd core.Ready) {
 		m.seq++
 		m.publish(fromEvent(ev, m.seq))
 	}
+	if len(rd.NameConflicts) > 0 {
+		m.nameConflicts(rd.NameConflicts)
+	}
 	if len(rd.JoinAcks) > 0 {
 		m.joinMu.Lock()
 		for _, a := range rd.JoinAcks {
@@ -440,7 +447,7 @@ func (m *Mesh) Stats() Stats {
 		return emptyStats()
 	}
 	st.ProbesSent, st.ProbesFailed, st.IndirectProbes = cs.ProbesSent, cs.ProbesFailed, cs.IndirectProbes
-	st.Suspicions, st.Refutations = cs.Suspicions, cs.Refutations
+	st.Suspicions, st.Refutations, st.NameConflicts = cs.Suspicions, cs.Refutations, cs.NameConflicts
 	st.PacketsIn, st.PacketsOut, st.BytesIn, st.BytesOut = cs.PacketsIn, cs.PacketsOut, cs.BytesIn, cs.BytesOut
 	st.Dropped = dropCounts(cs.Dropped)
 	st.Events = map[EventType]uint64{}
@@ -496,6 +503,7 @@ func (m *Mesh) Close() error {
 		for s := range subs {
 			s.stop()
 		}
+		close(m.stopped)
 	})
 	return err
 }

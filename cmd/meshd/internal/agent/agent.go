@@ -70,6 +70,16 @@ type Agent struct {
 	left      chan struct{} // closed when a leave through the API completed
 }
 
+// NameConflictError is why Run returns when another live member goes by
+// this agent's name and started first: this agent stopped (mesh's rule).
+type NameConflictError struct{ Err *mesh.NameConflictError }
+
+func (e *NameConflictError) Error() string {
+	return fmt.Sprintf("the name %q is taken by the member at %s, which started first: this agent stopped; start it with another --name",
+		e.Err.Name, e.Err.Other)
+}
+func (e *NameConflictError) Unwrap() error { return e.Err }
+
 // StartError is a failure to start that is not a configuration error
 // (a port in use, an unreadable key file).
 type StartError struct{ Err error }
@@ -192,7 +202,9 @@ func (a *Agent) goBg(f func()) {
 
 // Run serves until the agent leaves: on SIGTERM or SIGINT it leaves
 // gracefully (a second signal cuts the leave short), on SIGHUP it reloads,
-// after POST /v1/leave it exits. It returns nil after a graceful leave.
+// after POST /v1/leave it exits. It returns nil after a graceful leave, and
+// a *NameConflictError when another member goes by this agent's name and
+// started first (the engine stopped, without a leave).
 func (a *Agent) Run(signals <-chan os.Signal) error {
 	for {
 		select {
@@ -208,6 +220,16 @@ func (a *Agent) Run(signals <-chan os.Signal) error {
 			return a.shutdown()
 		case <-a.left:
 			return a.shutdown()
+		case <-a.mesh.Done():
+			// The engine stops by itself only when another member goes by
+			// this name and started first; a leave through the API also
+			// ends here, as through a.left.
+			var nc *mesh.NameConflictError
+			a.shutdown()
+			if errors.As(a.mesh.Err(), &nc) {
+				return &NameConflictError{nc}
+			}
+			return nil
 		case err := <-a.httpErr:
 			a.log.Error("HTTP API failed; leaving", "err", err)
 			a.leave(signals)

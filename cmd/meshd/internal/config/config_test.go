@@ -278,3 +278,45 @@ func TestHelpListsEveryFieldWithEnv(t *testing.T) {
 		t.Error("help has no example")
 	}
 }
+
+// Two agents on one host bind distinct addresses, and without --name get
+// distinct names; the profile's default address keeps the bare hostname,
+// and a name stays the same from one start to the next.
+func TestDefaultNamesDifferByBind(t *testing.T) {
+	host, _ := os.Hostname()
+	name := func(args ...string) string {
+		t.Helper()
+		s, err := Load(args, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Name
+	}
+	seen := map[string]string{}
+	for _, args := range [][]string{nil, {"--bind", "0.0.0.0:7950"}, {"--bind", "127.0.0.3:7946"}, {"--bind", "[::1]:7946"},
+		{"--profile", "local", "--bind", "127.0.0.1:7950"}} {
+		n := name(args...)
+		if n != name(args...) {
+			t.Errorf("%v: the default name changes from one start to the next", args)
+		}
+		if prev, ok := seen[n]; ok {
+			t.Errorf("%q and %q both default to %q", prev, strings.Join(args, " "), n)
+		}
+		seen[n] = strings.Join(args, " ")
+	}
+	if n := name(); n != host {
+		t.Errorf("default bind: name %q, want the hostname %q", n, host)
+	}
+	if n := name("--profile", "local"); n != host {
+		t.Errorf("--profile local: name %q, want the hostname %q", n, host)
+	}
+	if n := name("--bind", "0.0.0.0:7950"); n != host+"-7950" {
+		t.Errorf("--bind 0.0.0.0:7950: name %q, want %q", n, host+"-7950")
+	}
+	if n := name("--bind", "[::1]:7946"); strings.ContainsAny(n, ":[]") {
+		t.Errorf("--bind [::1]:7946: name %q carries address syntax", n)
+	}
+	if a, b := name("--bind", "127.0.0.1:0"), name("--bind", "127.0.0.1:0"); a == b {
+		t.Errorf("two agents bound to port 0 both default to %q", a)
+	}
+}

@@ -34,7 +34,7 @@ type field struct {
 var fields = []*field{
 	{name: "config", arg: "FILE", usage: "YAML config file",
 		set: func(s *Settings, v string) error { return path(&s.ConfigFile, v) }},
-	{name: "name", arg: "N", usage: "member name, unique in the cluster", def: "the hostname",
+	{name: "name", arg: "N", usage: "member name, unique in the cluster", def: "the hostname; with a --bind other than the default, the hostname and that address (host-7950)",
 		set: func(s *Settings, v string) error { return memberName(&s.Name, v) }},
 	{name: "bind", arg: "HOST:PORT", usage: "gossip address to bind (UDP)", def: "0.0.0.0:7946, 127.0.0.1:7946 with --profile local",
 		set: func(s *Settings, v string) error { return ipPort(&s.Bind, v, true) }},

@@ -32,9 +32,14 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"maps"
+	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -121,10 +126,8 @@ func (s *Settings) fillDefaults() {
 		s.Cluster = preset.Cluster
 	}
 	if s.Name == "" {
-		// A stable name (unlike the engine's random suffix) lets a restarted
-		// agent replace its own tombstone and use its snapshot.
 		if h, err := os.Hostname(); err == nil && h != "" {
-			s.Name = h
+			s.Name = defaultName(h, s.Bind, preset.BindAddr)
 		}
 	}
 	if s.HTTP == "" {
@@ -183,4 +186,37 @@ func (s *Settings) Token() (string, error) {
 		return s.HTTPToken, nil
 	}
 	return ReadToken(s.HTTPTokenFile)
+}
+
+// defaultName is the name of an agent given none. It is stable (unlike the
+// engine's random suffix), so a restarted agent takes its own entry over
+// and uses its snapshot: the hostname, with the profile's default gossip
+// address. With another address it carries that address, so that two
+// agents on one host, which cannot bind one address, get distinct names:
+// "web1-7950" for 0.0.0.0:7950, "web1-127.0.0.3-7946" for 127.0.0.3:7946.
+// A bind to port 0 has a new address at every start anyway: it gets a
+// random suffix.
+func defaultName(host, bind, defaultBind string) string {
+	if bind == defaultBind {
+		return host
+	}
+	ap, err := netip.ParseAddrPort(bind)
+	if err != nil {
+		return host
+	}
+	if ap.Port() == 0 {
+		var b [4]byte
+		rand.Read(b[:])
+		return host + "-" + hex.EncodeToString(b[:])
+	}
+	suffix := strconv.Itoa(int(ap.Port()))
+	if !ap.Addr().IsUnspecified() {
+		suffix = ap.Addr().String() + "-" + suffix
+	}
+	return host + "-" + strings.Map(func(r rune) rune {
+		if r == ':' || r == '%' {
+			return '-' // IPv6 and zones: keep names free of URL and label syntax
+		}
+		return r
+	}, suffix)
 }
