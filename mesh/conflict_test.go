@@ -52,10 +52,10 @@ func TestNameConflictStopsOneMember(t *testing.T) {
 	if _, err := stopped.Join(context.Background(), witness.Addr().String()); !errors.Is(err, mesh.ErrClosed) {
 		t.Errorf("Join after the stop: %v, want ErrClosed", err)
 	}
-	waitFor(t, 10*time.Second, "the conflict counted by the member that keeps the name", func() bool {
+	poll(t, 10*time.Second, "the conflict counted by the member that keeps the name", func() bool {
 		return kept.Stats().NameConflicts == 1
 	})
-	waitFor(t, 10*time.Second, "the witness to hold x at the survivor's address", func() bool {
+	poll(t, 10*time.Second, "the witness to hold x at the survivor's address", func() bool {
 		for _, m := range witness.Members() {
 			if m.Name == "x" {
 				return m.Addr == kept.Addr() && m.State == mesh.StateAlive
@@ -68,5 +68,19 @@ func TestNameConflictStopsOneMember(t *testing.T) {
 	}
 	if !errors.Is(kept.Err(), mesh.ErrClosed) {
 		t.Errorf("after Close, Err() = %v, want ErrClosed", kept.Err())
+	}
+}
+
+// poll checks cond every 10 ms until it holds: what it waits for (a
+// counter, an address that may already be right) publishes no event that
+// waitFor could wake on.
+func poll(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
