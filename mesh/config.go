@@ -60,6 +60,12 @@ type Config struct {
 	// strategy's first answer (and the joins it causes) before returning.
 	// Default 0: discovery never blocks start-up.
 	StrategyWait time.Duration
+	// Rejoin are the addresses (host:port) of the members of an earlier run,
+	// from a snapshot: the mesh joins them from the start, again with
+	// backoff (1s doubling to 30s, 25 attempts) while none answers, until
+	// one answers or another member is alive. The outcome is logged.
+	// Default: none.
+	Rejoin []string
 	// Multicast, when set, enables LAN discovery by multicast heartbeats on the
 	// interfaces it names. Default: nil (no multicast).
 	Multicast *MulticastConfig

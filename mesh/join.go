@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshd/meshd/internal/clock"
 	"github.com/meshd/meshd/internal/core"
 )
 
@@ -22,13 +24,10 @@ const DefaultPort = 7946
 // ctx ended (or 5 probe intervals passed, when ctx has no deadline). The
 // request is resent every probe timeout, since UDP may lose it; once one
 // seed has answered, the silent ones get two more resends before Join
-// returns. It returns an error only if none answered.
+// returns. It returns an error only if none answered. The engine (the
+// core's join attempt) makes those decisions; Join resolves the names and
+// relays the attempt's outcome.
 func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 5*m.cfg.ProbeInterval+time.Second)
-		defer cancel()
-	}
 	var targets []netip.AddrPort
 	var errs []error
 	for _, a := range addrs {
@@ -49,70 +48,115 @@ func (m *Mesh) Join(ctx context.Context, addrs ...string) (int, error) {
 		}
 		return 0, fmt.Errorf("mesh: join: %w", errors.Join(errs...))
 	}
-	acks := make(chan netip.AddrPort, 4*len(targets))
-	m.joinMu.Lock()
-	for _, t := range targets {
-		m.joinAck[t] = append(m.joinAck[t], acks)
+	giveUp, _ := clock.DeadlineOn(ctx, m.clock) // zero: the engine's default
+	id, reports, err := m.startJoin(func(n *core.Node) core.JoinID {
+		return n.JoinUntil(m.clock.Now(), targets, giveUp)
+	})
+	if err != nil {
+		return 0, err
 	}
-	m.joinMu.Unlock()
-	defer m.forgetJoin(targets, acks)
-
-	answered := map[netip.AddrPort]bool{}
-	resend := time.NewTicker(max(m.cfg.ProbeTimeout, 100*time.Millisecond))
-	defer resend.Stop()
-	// Once one seed answered we are in; the silent ones get two more resends
-	// (they may be dead, as seeds from a snapshot or a stale list often are).
-	graceRounds := -1
-	for len(answered) < len(targets) && graceRounds != 0 {
-		if len(answered) > 0 {
-			if graceRounds < 0 {
-				graceRounds = 2
+	defer m.forgetJoin(id)
+	var last core.JoinReport
+	for {
+		select {
+		case last = <-reports:
+			switch {
+			case last.End == core.JoinPending:
+				continue
+			case len(last.Answered) > 0:
+				return len(last.Answered), nil
 			}
-			graceRounds--
-		}
-		var ask []netip.AddrPort
-		for _, t := range targets {
-			if !answered[t] {
-				ask = append(ask, t)
-			}
-		}
-		if err := m.do(func(n *core.Node) { n.Join(time.Now(), ask) }); err != nil {
-			return len(answered), err
-		}
-		for waiting := true; waiting && len(answered) < len(targets); {
+			return 0, noAnswer(targets, context.DeadlineExceeded)
+		case <-ctx.Done():
+			m.do(func(n *core.Node) { n.CancelJoin(m.clock.Now(), id) })
 			select {
-			case a := <-acks:
-				answered[a] = true
-			case <-resend.C:
-				waiting = false
-			case <-ctx.Done():
-				if len(answered) == 0 {
-					return 0, noAnswer(targets, ctx.Err())
-				}
-				return len(answered), nil
-			case <-m.done:
-				return len(answered), ErrClosed
+			case last = <-reports:
+			default:
 			}
+			if len(last.Answered) == 0 {
+				return 0, noAnswer(targets, ctx.Err())
+			}
+			return len(last.Answered), nil
+		case <-m.done:
+			return len(last.Answered), ErrClosed
 		}
 	}
-	return len(answered), nil
 }
 
-func (m *Mesh) forgetJoin(targets []netip.AddrPort, acks chan netip.AddrPort) {
+// startJoin runs start, which starts a join attempt, on the engine
+// goroutine, and returns the attempt's ID and the channel its reports
+// arrive on (the latest report only: they are cumulative). The channel is
+// registered before the engine can report, so no report is missed; call
+// forgetJoin when done.
+func (m *Mesh) startJoin(start func(n *core.Node) core.JoinID) (core.JoinID, chan core.JoinReport, error) {
+	reports := make(chan core.JoinReport, 1)
+	var id core.JoinID
+	err := m.do(func(n *core.Node) {
+		id = start(n)
+		if id != 0 {
+			m.joinMu.Lock()
+			m.joinWait[id] = reports
+			m.joinMu.Unlock()
+		}
+	})
+	if err != nil {
+		return 0, nil, err // start may still be running: id is not ours to read
+	}
+	return id, reports, nil
+}
+
+func (m *Mesh) forgetJoin(id core.JoinID) {
 	m.joinMu.Lock()
-	defer m.joinMu.Unlock()
-	for _, t := range targets {
-		list := m.joinAck[t][:0]
-		for _, c := range m.joinAck[t] {
-			if c != acks {
-				list = append(list, c)
+	delete(m.joinWait, id)
+	m.joinMu.Unlock()
+}
+
+// reportJoins relays the engine's join reports (on the engine goroutine):
+// to the Join call waiting on an attempt, and to the log.
+func (m *Mesh) reportJoins(reps []core.JoinReport) {
+	for _, r := range reps {
+		switch r.Cause {
+		case core.JoinRejoin:
+			m.logRejoin(r)
+		case core.JoinDiscovered:
+			if r.End == core.JoinUnanswered {
+				m.log.Debug("seeds did not answer", "seeds", r.Seeds)
 			}
 		}
-		if len(list) == 0 {
-			delete(m.joinAck, t)
-		} else {
-			m.joinAck[t] = list
+		m.joinMu.Lock()
+		ch := m.joinWait[r.ID]
+		m.joinMu.Unlock()
+		if ch == nil {
+			continue
 		}
+		// The engine goroutine is the only sender: after taking the stale
+		// report out there is room for this one.
+		select {
+		case ch <- r:
+		default:
+			select {
+			case <-ch:
+			default:
+			}
+			ch <- r
+		}
+	}
+}
+
+// logRejoin logs how a rejoin of Config.Rejoin went.
+func (m *Mesh) logRejoin(r core.JoinReport) {
+	switch r.End {
+	case core.JoinAnswered:
+		m.log.Info("rejoined from the snapshot", "contacted", len(r.Answered), "of", len(r.Seeds))
+	case core.JoinUnanswered:
+		if r.Retry.IsZero() {
+			m.log.Warn("gave up rejoining from the snapshot", "seeds", len(r.Seeds), "attempts", r.Attempt)
+			return
+		}
+		m.log.Warn("no member of the snapshot answers yet", "seeds", len(r.Seeds), "attempt", r.Attempt,
+			"retry_in", m.clock.Until(r.Retry).Round(time.Millisecond))
+	case core.JoinNotNeeded:
+		m.log.Debug("another member is alive: rejoin from the snapshot not needed", "seeds", len(r.Seeds))
 	}
 }
 
@@ -138,6 +182,26 @@ func resolve(ctx context.Context, s string) ([]netip.AddrPort, error) {
 		out = append(out, netip.AddrPortFrom(ip.Unmap(), uint16(port)))
 	}
 	return out, nil
+}
+
+// resolveRejoin resolves Config.Rejoin, bounded by a few probe timeouts in
+// all; an address that does not resolve is logged and left out.
+func resolveRejoin(cfg Config, log *slog.Logger) []netip.AddrPort {
+	if len(cfg.Rejoin) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*cfg.ProbeTimeout)
+	defer cancel()
+	var out []netip.AddrPort
+	for _, a := range cfg.Rejoin {
+		aps, err := resolve(ctx, a)
+		if err != nil {
+			log.Warn("a rejoin address does not resolve; left out", "addr", a, "err", err)
+			continue
+		}
+		out = append(out, aps...)
+	}
+	return out
 }
 
 // noAnswer is Join's error when no seed answered. A seed drops the packets

@@ -57,8 +57,8 @@ type Mesh struct {
 	subs       map[*subscriber]struct{}
 	subsClosed bool // Close stopped every subscriber; later ones start closed
 
-	joinMu  sync.Mutex
-	joinAck map[netip.AddrPort][]chan netip.AddrPort
+	joinMu   sync.Mutex
+	joinWait map[core.JoinID]chan core.JoinReport // Join calls waiting on an attempt
 
 	stratMu     sync.Mutex
 	strat       *strategies    // nil once closed
@@ -108,14 +108,15 @@ func New(cfg Config) (*Mesh, error) {
 		params.HeartbeatInterval = cfg.Multicast.Interval
 	}
 	node, err := core.New(core.Config{Name: cfg.Name, Addr: addr, Cluster: cfg.Cluster, Keys: cfg.Keys,
-		Meta: cfg.Meta, Params: params, Rand: mrand.New(mrand.NewSource(seed))}, clk.Now())
+		Meta: cfg.Meta, Params: params, Rejoin: resolveRejoin(cfg, cfg.Logger),
+		Rand: mrand.New(mrand.NewSource(seed))}, clk.Now())
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("mesh: %w", err)
 	}
 	m := &Mesh{cfg: cfg, log: cfg.Logger.With("member", cfg.Name), conn: conn, addr: addr, clock: clk,
 		cmds: make(chan func(*core.Node), 64), inbox: make(chan []transport.Packet, 64),
-		done: make(chan struct{}), stopped: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinAck: map[netip.AddrPort][]chan netip.AddrPort{},
+		done: make(chan struct{}), stopped: make(chan struct{}), subs: map[*subscriber]struct{}{}, joinWait: map[core.JoinID]chan core.JoinReport{},
 		dropWarnLim:  newDropLimiter(dropLogInterval, dropLogSources, dropLogLines),
 		dropDebugLim: newDropLimiter(dropLogInterval, dropLogSources, dropLogLines)}
 	m.bufs.New = func() any { return newBatch(cfg.MaxPacketSize + 1) }
@@ -138,7 +139,7 @@ func New(cfg Config) (*Mesh, error) {
 }
 
 func (c Config) params() core.Params {
-	return core.Params{Params: c.Params}
+	return core.Params{Params: c.Params, PollInterval: c.PollInterval}
 }
 
 func mustHostPort(s string) netip.AddrPort {
@@ -296,18 +297,7 @@ func (m *Mesh) deliver(rd core.Ready) {
 	if len(rd.NameConflicts) > 0 {
 		m.nameConflicts(rd.NameConflicts)
 	}
-	if len(rd.JoinAcks) > 0 {
-		m.joinMu.Lock()
-		for _, a := range rd.JoinAcks {
-			for _, ch := range m.joinAck[a] {
-				select {
-				case ch <- a:
-				default:
-				}
-			}
-		}
-		m.joinMu.Unlock()
-	}
+	m.reportJoins(rd.Joins)
 }
 
 // do runs fn on the engine goroutine and waits for it.

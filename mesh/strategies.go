@@ -5,22 +5,28 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meshd/meshd/internal/clock"
+	"github.com/meshd/meshd/internal/core"
 )
 
 // strategies runs the configured strategies, each on its own goroutine, and
-// joins what they find: at once when a strategy reports a list, and again
-// every PollInterval for every address of the latest lists that is not an
-// alive member, so that partitions heal even when nothing changes in
-// discovery (libcluster#148). Addresses that vanish from a list are only no
-// longer joined: discovery never declares anyone dead.
+// hands what they find to the engine (core.Node.SetDiscovered), which joins
+// the addresses that are not alive members: at once when they are new, and
+// again every PollInterval, so that partitions heal even when nothing
+// changes in discovery (libcluster#148). Addresses that vanish from every
+// list are only no longer joined: discovery never declares anyone dead.
+// What is left here is I/O: the names in the lists are resolved when a
+// strategy reports and again every PollInterval, since DNS answers change.
 type strategies struct {
 	m      *Mesh
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	list   []Strategy
+
+	retired atomic.Bool // stop was called: what it still finds is not handed on
 
 	mu     sync.Mutex
 	latest map[int][]string // strategy index -> last list (two of a kind may run)
@@ -34,6 +40,9 @@ func startStrategies(m *Mesh, list []Strategy) *strategies {
 	ctx, cancel := context.WithCancel(clock.NewContext(context.Background(), m.clock))
 	s := &strategies{m: m, cancel: cancel, list: list, latest: map[int][]string{}, first: map[int]bool{},
 		kick: make(chan struct{}, 1), firstC: make(chan struct{}, len(list)+1)}
+	// What strategies this set replaces found is no longer joined; this
+	// set's first reports fill the engine's list again.
+	m.do(func(n *core.Node) { n.SetDiscovered(m.clock.Now(), nil) })
 	if len(list) == 0 {
 		return s
 	}
@@ -66,80 +75,86 @@ func (s *strategies) found(i int, addrs []string) {
 	}
 }
 
-// wait blocks until every strategy answered once (and its seeds were tried)
-// or d passed.
+// wait blocks until every strategy answered once and the join of what they
+// found ended, or d passed.
 func (s *strategies) wait(d time.Duration) {
-	deadline := time.After(d)
+	deadline := s.m.clock.NewTimer(d)
+	defer deadline.Stop()
 	for i := 0; i < len(s.list); i++ {
 		select {
 		case <-s.firstC:
-		case <-deadline:
+		case <-deadline.C():
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := clock.WithTimeout(context.Background(), s.m.clock, d)
 	defer cancel()
-	s.joinMissing(ctx)
+	addrs := s.resolveAll(ctx)
+	id, reports, err := s.m.startJoin(func(n *core.Node) core.JoinID {
+		return n.SetDiscovered(s.m.clock.Now(), addrs)
+	})
+	if err != nil || id == 0 {
+		return
+	}
+	defer s.m.forgetJoin(id)
+	for {
+		select {
+		case r := <-reports:
+			if r.End != core.JoinPending {
+				return
+			}
+		case <-ctx.Done():
+			return
+		case <-s.m.done:
+			return
+		}
+	}
 }
 
 func (s *strategies) joinLoop(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTicker(s.m.cfg.PollInterval)
+	t := s.m.clock.NewTicker(s.m.cfg.PollInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
-		case <-t.C:
+		case <-t.C():
 		}
-		s.joinMissing(ctx)
+		addrs := s.resolveAll(ctx)
+		s.m.do(func(n *core.Node) {
+			if !s.retired.Load() {
+				n.SetDiscovered(s.m.clock.Now(), addrs)
+			}
+		})
 	}
 }
 
-// joinMissing joins every discovered address that is not an alive member.
-func (s *strategies) joinMissing(ctx context.Context) {
+// resolveAll resolves every address of the latest lists, in a stable
+// order; names that do not resolve are skipped until they do.
+func (s *strategies) resolveAll(ctx context.Context) []netip.AddrPort {
 	s.mu.Lock()
-	var addrs []string
+	var names []string
 	seen := map[string]bool{}
-	for _, list := range s.latest {
-		for _, a := range list {
+	for i := range s.list {
+		for _, a := range s.latest[i] {
 			if !seen[a] {
 				seen[a] = true
-				addrs = append(addrs, a)
+				names = append(names, a)
 			}
 		}
 	}
 	s.mu.Unlock()
-	if len(addrs) == 0 {
-		return
-	}
-	alive := map[netip.AddrPort]bool{}
-	for _, mem := range s.m.Members() {
-		if mem.State == StateAlive || mem.State == StateSuspect {
-			alive[mem.Addr] = true
-		}
-	}
-	var missing []string
-	for _, a := range addrs {
+	var out []netip.AddrPort
+	for _, a := range names {
 		aps, err := resolve(ctx, a)
 		if err != nil {
 			continue
 		}
-		for _, ap := range aps {
-			if !alive[ap] && ap != s.m.addr {
-				missing = append(missing, ap.String())
-			}
-		}
+		out = append(out, aps...)
 	}
-	if len(missing) == 0 {
-		return
-	}
-	jctx, cancel := context.WithTimeout(ctx, 2*s.m.cfg.ProbeInterval)
-	defer cancel()
-	if _, err := s.m.Join(jctx, missing...); err != nil {
-		s.m.log.Debug("seeds did not answer", "seeds", missing, "err", err)
-	}
+	return out
 }
 
 // stats reports each strategy under its name; a second strategy of the
@@ -166,6 +181,7 @@ func (s *strategies) stats() map[string]StrategyStats {
 }
 
 func (s *strategies) stop() {
+	s.retired.Store(true)
 	s.cancel()
 	s.wg.Wait()
 }

@@ -47,10 +47,9 @@ type simNode struct {
 	slow   int64  // processing delay of every received datagram
 	procAt int64  // when the last delayed datagram gets processed (keeps them in order)
 
-	viewLive  int
-	viewHash  uint64
-	correct   bool
-	seedAlive uint64 // bit k: this node counts seed k alive (for the strategy re-join)
+	viewLive int
+	viewHash uint64
+	correct  bool
 
 	candRefs int32  // open crash records this node is a suspicion candidate of
 	suspBase uint64 // its Stats().Suspicions when it became a candidate
@@ -76,12 +75,11 @@ type engine struct {
 	addrOwner []int32
 	segment   []int32   // node -> LAN segment, or -1
 	segNodes  [][]int32 // segment -> nodes
-	seedBit   []int8    // node -> its bit in seedAlive, or -1
+	isSeed    []bool
 
 	// formed is the initial cluster that boot nodes start with when the
 	// scenario says formed (nil otherwise, and once the boot is over).
-	formed      []membership.Member
-	formedSeeds uint64 // seedAlive bits of the seeds in formed
+	formed []membership.Member
 
 	actions []*runtimeAction
 	m       *measures
@@ -133,7 +131,7 @@ func newEngine(sc *Scenario, opt Options) *engine {
 		nameIdx:       make(map[string]int32, n),
 		addrOwner:     make([]int32, n, n+n/8),
 		segment:       make([]int32, n),
-		seedBit:       make([]int8, n),
+		isSeed:        make([]bool, n),
 		progress:      opt.Progress,
 		progressEvery: opt.ProgressEvery,
 		abort:         opt.Abort,
@@ -161,10 +159,9 @@ func newEngine(sc *Scenario, opt Options) *engine {
 		e.nodes[i] = simNode{addr: int32(i), tickAt: -1}
 		e.addrOwner[i] = int32(i)
 		e.segment[i] = -1
-		e.seedBit[i] = -1
 	}
-	for k, s := range sc.Seeds {
-		e.seedBit[s] = int8(k)
+	for _, s := range sc.Seeds {
+		e.isSeed[s] = true
 	}
 	for si, sel := range sc.Segments {
 		set := sel.staticSet(n)
@@ -200,9 +197,6 @@ func (e *engine) schedule() {
 	if e.sc.Formed {
 		e.formed = make([]membership.Member, 0, len(boot))
 		for _, i := range boot {
-			if b := e.seedBit[i]; b >= 0 {
-				e.formedSeeds |= 1 << b
-			}
 			e.formed = append(e.formed, membership.Member{Name: e.names[i], Addr: addrOf(e.nodes[i].addr),
 				State: membership.StateAlive, Meta: e.sc.Meta})
 		}
@@ -274,8 +268,6 @@ func (e *engine) dispatch(ev *event) {
 		nd.tickAt = -1
 		nd.n.Tick(e.t())
 		e.flush(ev.to, true)
-	case evPoll:
-		e.poll(ev.to, ev.gen)
 	case evStop:
 		e.stop(ev.to, ev.gen)
 	case evStart:
@@ -317,15 +309,12 @@ func (e *engine) nodeConfig(x int32) core.Config {
 	}
 }
 
-// seedAddrs returns the current addresses of the seeds x should join: all
-// but itself, or only those it does not see alive when onlyMissing.
-func (e *engine) seedAddrs(x int32, onlyMissing bool) []netip.AddrPort {
-	var out []netip.AddrPort
-	alive := e.nodes[x].seedAlive
-	for k, s := range e.sc.Seeds {
-		if s == x || (onlyMissing && alive&(1<<k) != 0) {
-			continue
-		}
+// seedAddrs returns the current addresses of the seeds: what a static
+// strategy hands the core (SetDiscovered), which joins those that are not
+// alive members and re-joins them every PollInterval.
+func (e *engine) seedAddrs() []netip.AddrPort {
+	out := make([]netip.AddrPort, 0, len(e.sc.Seeds))
+	for _, s := range e.sc.Seeds {
 		out = append(out, addrOf(e.nodes[s].addr))
 	}
 	return out

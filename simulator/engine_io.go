@@ -187,18 +187,10 @@ func (e *engine) observe(x int32, ev *membership.Event) {
 		return
 	}
 	e.tr.add(3, uint64(e.now), uint64(ev.Type), uint64(x), uint64(m), 0)
-	nd := &e.nodes[x]
-	bit := e.seedBit[m]
 	switch ev.Type {
 	case membership.EventJoin:
-		if bit >= 0 {
-			nd.seedAlive |= 1 << bit
-		}
 		e.fp.alive(e.now, x, m)
 	case membership.EventFail:
-		if bit >= 0 {
-			nd.seedAlive &^= 1 << bit
-		}
 		e.m.deadVerdicts++
 		if e.det.dead(e, x, m) {
 			return // a true positive
@@ -207,9 +199,6 @@ func (e *engine) observe(x int32, ev *membership.Event) {
 			e.fp.dead(e.now, x, m, e.nw.reachable(x, m))
 		}
 	case membership.EventLeave:
-		if bit >= 0 {
-			nd.seedAlive &^= 1 << bit
-		}
 		e.det.know(e.now, x, m)
 	}
 }

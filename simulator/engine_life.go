@@ -13,9 +13,10 @@ type preloader interface {
 	Preload(now time.Time, ms []membership.Member)
 }
 
-// start creates node x's core for a new life and joins it to the seeds; a
-// boot node of a formed scenario starts knowing the whole initial cluster
-// instead.
+// start creates node x's core for a new life and hands it the seeds as a
+// static strategy would (the core joins them); a boot node of a formed
+// scenario starts knowing the whole initial cluster instead, so it joins
+// none of them.
 func (e *engine) start(x int32, boot bool) {
 	nd := &e.nodes[x]
 	n, err := e.newNode(e.nodeConfig(x), e.t())
@@ -29,7 +30,6 @@ func (e *engine) start(x int32, boot bool) {
 	nd.n = n
 	nd.gen++
 	nd.tickAt = -1
-	nd.seedAlive = 0
 	nd.viewLive, nd.viewHash, nd.correct = 0, 0, false
 	e.goLive(x)
 	if boot && e.formed != nil {
@@ -39,15 +39,11 @@ func (e *engine) start(x int32, boot bool) {
 			return
 		}
 		p.Preload(e.t(), e.formed)
-		nd.seedAlive = e.formedSeeds // known alive, so the strategy poll does not re-join them
-		if b := e.seedBit[x]; b >= 0 {
-			nd.seedAlive &^= 1 << b
-		}
-	} else if seeds := e.seedAddrs(x, false); len(seeds) > 0 {
-		n.Join(e.t(), seeds)
+	}
+	if len(e.sc.Seeds) > 0 {
+		n.SetDiscovered(e.t(), e.seedAddrs())
 	}
 	e.flush(x, false)
-	e.schedulePoll(x, true)
 }
 
 // goLive adds x to the expected live set and re-rates every view against it.
@@ -81,35 +77,6 @@ func (e *engine) rescoreViews() {
 		}
 	}
 	e.m.checkConverged(e.now)
-}
-
-// schedulePoll queues x's next strategy poll; the first is at a random
-// phase so 10,000 nodes do not poll in the same instant.
-func (e *engine) schedulePoll(x int32, first bool) {
-	if len(e.sc.Seeds) == 0 {
-		return
-	}
-	iv := int64(e.sc.PollInterval)
-	at := e.now + iv
-	if first {
-		at = e.now + 1 + e.pick.Int64N(iv)
-	}
-	e.q.push(event{at: at, kind: evPoll, to: x, gen: e.nodes[x].gen})
-}
-
-// poll does what meshd's runtime does with a static strategy: join every
-// seed that is not an alive member, so isolated nodes and halves of a
-// healed partition find each other again.
-func (e *engine) poll(x int32, gen uint32) {
-	nd := &e.nodes[x]
-	if gen != nd.gen || nd.status != statusLive {
-		return
-	}
-	if seeds := e.seedAddrs(x, true); len(seeds) > 0 {
-		nd.n.Join(e.t(), seeds)
-		e.flush(x, false)
-	}
-	e.schedulePoll(x, false)
 }
 
 func (e *engine) crash(x int32) bool {
@@ -166,6 +133,9 @@ func (e *engine) restart(x int32, keepState, newAddress bool) bool {
 			e.addrOwner[nd.addr] = -1
 			nd.addr = int32(len(e.addrOwner))
 			e.addrOwner = append(e.addrOwner, x)
+			if e.isSeed[x] {
+				defer e.seedMoved()
+			}
 		}
 	}
 	if keepState && nd.status == statusCrashed && !newAddress {
@@ -174,9 +144,20 @@ func (e *engine) restart(x int32, keepState, newAddress bool) bool {
 		e.goLive(x)
 		nd.n.Tick(e.t())
 		e.flush(x, true)
-		e.schedulePoll(x, true)
 		return true
 	}
 	e.start(x, false)
 	return true
+}
+
+// seedMoved hands every running node the seeds' new addresses, as a
+// strategy reports a seed that came back elsewhere.
+func (e *engine) seedMoved() {
+	seeds := e.seedAddrs()
+	for i := range e.nodes {
+		if e.nodes[i].running() {
+			e.nodes[i].n.SetDiscovered(e.t(), seeds)
+			e.flush(int32(i), false)
+		}
+	}
 }

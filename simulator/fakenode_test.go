@@ -20,13 +20,14 @@ import (
 // are text: "H name addr", "J name addr", "L name addr;name=addr,...",
 // "X name" (leave), and multicast "B name addr".
 type fakeNode struct {
-	name    string
-	addr    netip.AddrPort
-	iv      time.Duration
-	rng     core.Rand
-	members map[string]*fakeMember
-	next    time.Time
-	leaving bool
+	name       string
+	addr       netip.AddrPort
+	iv         time.Duration
+	rng        core.Rand
+	members    map[string]*fakeMember
+	next       time.Time
+	leaving    bool
+	discovered []netip.AddrPort
 
 	out    []transport.Packet
 	hbOut  [][]byte
@@ -196,6 +197,7 @@ func (f *fakeNode) Tick(now time.Time) {
 	if f.multi {
 		f.hbOut = append(f.hbOut, []byte("B "+f.name+" "+f.addr.String()))
 	}
+	f.joinMissing(now)
 }
 
 func (f *fakeNode) Ready() core.Ready {
@@ -204,10 +206,35 @@ func (f *fakeNode) Ready() core.Ready {
 	return rd
 }
 
-func (f *fakeNode) Join(now time.Time, addrs []netip.AddrPort) {
+func (f *fakeNode) Join(now time.Time, addrs []netip.AddrPort) core.JoinID {
 	for _, a := range addrs {
-		f.send(a, "J "+f.name+" "+f.addr.String())
+		if a != f.addr {
+			f.send(a, "J "+f.name+" "+f.addr.String())
+		}
 	}
+	return 0
+}
+
+// SetDiscovered joins the addresses at once and, at every tick, those where
+// no alive member is known, as the core re-joins them every PollInterval.
+func (f *fakeNode) SetDiscovered(now time.Time, addrs []netip.AddrPort) core.JoinID {
+	f.discovered = addrs
+	f.joinMissing(now)
+	return 0
+}
+
+func (f *fakeNode) joinMissing(now time.Time) {
+	var missing []netip.AddrPort
+	for _, a := range f.discovered {
+		known := false
+		for _, m := range f.members {
+			known = known || (m.addr == a && m.state == membership.StateAlive)
+		}
+		if !known {
+			missing = append(missing, a)
+		}
+	}
+	f.Join(now, missing)
 }
 
 func (f *fakeNode) Leave(now time.Time) {

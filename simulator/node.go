@@ -20,7 +20,8 @@ type Node interface {
 	StepHeartbeat(now time.Time, from netip.AddrPort, data []byte)
 	Tick(now time.Time)
 	Ready() core.Ready
-	Join(now time.Time, addrs []netip.AddrPort)
+	Join(now time.Time, addrs []netip.AddrPort) core.JoinID
+	SetDiscovered(now time.Time, addrs []netip.AddrPort) core.JoinID
 	Leave(now time.Time)
 	View() (live int, namesHash uint64)
 	Members() []membership.Member

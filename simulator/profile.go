@@ -111,5 +111,5 @@ func validateTiming(c mesh.Config) (key string, err error) {
 
 // paramsOf maps the mesh.Config timing onto the core's Params.
 func paramsOf(c mesh.Config, heartbeat time.Duration) core.Params {
-	return core.Params{Params: c.Params, HeartbeatInterval: heartbeat}
+	return core.Params{Params: c.Params, PollInterval: c.PollInterval, HeartbeatInterval: heartbeat}
 }

@@ -8,7 +8,6 @@ const (
 	evHeartbeat               // a multicast heartbeat arrives at address `to`
 	evProcess                 // a slow node gets round to a datagram it received (flag: heartbeat)
 	evTick                    // a node's timer deadline
-	evPoll                    // a node re-joins seeds it does not see alive (static strategy)
 	evStop                    // a leaving node stops after gossiping its leave
 	evStart                   // a pending node starts
 	evAction                  // a timeline action (index into engine.actions)

@@ -33,7 +33,6 @@ type Scenario struct {
 
 	Profile             string      // lan, wan or local
 	Params              core.Params // the profile's timing with overrides applied
-	PollInterval        time.Duration
 	LeavePropagateDelay time.Duration
 
 	Cluster string

@@ -260,7 +260,6 @@ func (p *parser) timing(s *Scenario, n, profNode, root *yaml.Node) error {
 		return p.errf(at, "profile", "%s with these overrides: %s: %v", s.Profile, key, err)
 	}
 	s.Params = paramsOf(c, heartbeat)
-	s.PollInterval = c.PollInterval
 	s.LeavePropagateDelay = c.LeavePropagateDelay
 	return nil
 }

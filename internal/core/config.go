@@ -12,6 +12,9 @@ import (
 // documents each with its unit and default) and the heartbeat switch.
 type Params struct {
 	tuning.Params
+	// PollInterval is how often the addresses given to SetDiscovered that
+	// are not alive members are joined again (mesh.Config.PollInterval).
+	PollInterval time.Duration
 	// HeartbeatInterval > 0 turns on multicast heartbeats: Ready.Heartbeats
 	// then carries datagrams for the driver to send to the LAN group, and the
 	// driver hands received ones to StepHeartbeat.
@@ -35,6 +38,11 @@ type Config struct {
 	Keys    [][]byte
 	Meta    map[string]string
 	Params
+	// Rejoin are the addresses of the members of an earlier run (a
+	// snapshot). The node joins them from the start, again with capped
+	// exponential backoff while none answers, until one answers or another
+	// member is alive; Ready.Joins reports each attempt (JoinRejoin).
+	Rejoin []netip.AddrPort
 	// Rand drives every random choice (probe order, gossip targets, jitter).
 	// A seeded *math/rand.Rand satisfies it.
 	Rand Rand

@@ -67,7 +67,10 @@ func (n *Node) StepHeartbeat(now time.Time, from netip.AddrPort, data []byte) {
 	}
 	switch {
 	case d.Join:
-		n.Join(now, []netip.AddrPort{d.Announce.Addr})
+		// One request, not an attempt: the sender's next heartbeat asks again.
+		self := n.table.Self()
+		n.send(d.Announce.Addr, wire.JoinReq{Self: aliveOf(self)})
+		n.broadcast(self.Name, aliveOf(self))
 	case d.Sync:
 		n.send(d.Announce.Addr, wire.Digest{Root: n.table.Root(), Count: uint32(n.table.Live())})
 	}

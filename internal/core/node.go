@@ -26,7 +26,7 @@ type Ready struct {
 	Packets    []Packet           // unicast datagrams to send
 	Heartbeats [][]byte           // datagrams for the multicast group
 	Events     []membership.Event // membership changes to publish, in order
-	JoinAcks   []netip.AddrPort   // seeds that completed a state transfer to us
+	Joins      []JoinReport       // join attempts that progressed or ended, one report each
 	Drops      []Drop             // datagrams dropped since the last Ready, at most MaxReadyDrops
 	// NameConflicts are other live nodes found going by this node's name;
 	// one with Stop set means this node has stopped (see NameConflict).
@@ -64,14 +64,18 @@ type Node struct {
 
 	nextGossip, nextAE, nextReconnect, nextReap time.Time
 
-	out      []Packet
-	hbOut    [][]byte
-	events   []membership.Event
-	joinAcks []netip.AddrPort
-	drops    []Drop
-	payload  []byte
-	piggy    [][]byte
-	targets  []failure.Target
+	joins       []*joinAttempt // open join attempts, oldest first
+	lastJoinID  JoinID
+	disc        discovery
+	rj          rejoin
+	out         []Packet
+	hbOut       [][]byte
+	events      []membership.Event
+	joinReports []JoinReport
+	drops       []Drop
+	payload     []byte
+	piggy       [][]byte
+	targets     []failure.Target
 
 	stats Stats
 }
@@ -90,6 +94,11 @@ func New(cfg Config, now time.Time) (*Node, error) {
 	}
 	if cfg.MaxPacketSize < 576 {
 		return nil, fmt.Errorf("core: MaxPacketSize %d, want at least 576", cfg.MaxPacketSize)
+	}
+	// Join resends and discovery polls run on these: zero would resend in
+	// a busy loop.
+	if cfg.ProbeTimeout <= 0 || cfg.PollInterval <= 0 {
+		return nil, fmt.Errorf("core: ProbeTimeout %v and PollInterval %v must be positive", cfg.ProbeTimeout, cfg.PollInterval)
 	}
 	codec, err := wire.NewCodec(cfg.Cluster, cfg.Keys, cfg.Nonce)
 	if err != nil {
@@ -130,6 +139,7 @@ func New(cfg Config, now time.Time) (*Node, error) {
 	n.nextAE = now.Add(n.jitter(cfg.AntiEntropyInterval))
 	n.nextReconnect = now.Add(n.jitter(cfg.ReconnectInterval))
 	n.nextReap = now.Add(n.reapInterval())
+	n.startRejoin()
 	return n, nil
 }
 
@@ -169,6 +179,9 @@ func (n *Node) Leave(now time.Time) {
 		return
 	}
 	n.leaving = true
+	n.cancelJoins()
+	n.rj.next = time.Time{}
+	n.disc.nextPoll = time.Time{}
 	self := n.table.SetSelfLeft(now)
 	n.broadcast(self.Name, wire.Left{Name: self.Name, Inc: self.Incarnation})
 	n.nextGossip = now // spread it at once

@@ -76,7 +76,7 @@ func (n *Node) dispatch(from netip.AddrPort, m wire.Msg) {
 	case wire.JoinReq:
 		n.handleJoinReq(from, m)
 	case wire.JoinDone:
-		n.joinAcks = append(n.joinAcks, from)
+		n.joinDone(from)
 	case wire.NameProbe:
 		n.handleNameProbe(from, m)
 	case wire.NameHeld:
@@ -107,6 +107,13 @@ func (n *Node) Tick(now time.Time) {
 		n.nextReconnect = now.Add(n.jitter(n.cfg.ReconnectInterval))
 		n.reconnectRound()
 	}
+	n.joinTick(now)
+	if t := n.disc.nextPoll; !t.IsZero() && !now.Before(t) {
+		n.pollDiscovered(now)
+	}
+	if t := n.rj.next; !t.IsZero() && !now.Before(t) {
+		n.rejoinAttempt()
+	}
 	if !now.Before(n.nextReap) {
 		n.nextReap = now.Add(n.reapInterval())
 		n.table.Reap(now, n.cfg.DeadReclaimTime)
@@ -119,9 +126,9 @@ func (n *Node) Tick(now time.Time) {
 
 // Ready returns and clears the node's output.
 func (n *Node) Ready() Ready {
-	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, JoinAcks: n.joinAcks, Drops: n.drops,
+	rd := Ready{Packets: n.out, Heartbeats: n.hbOut, Events: n.events, Joins: n.joinReports, Drops: n.drops,
 		NameConflicts: n.takeConflicts(), Deadline: n.deadline()}
-	n.out, n.hbOut, n.events, n.joinAcks, n.drops = nil, nil, nil, nil, nil
+	n.out, n.hbOut, n.events, n.joinReports, n.drops = nil, nil, nil, nil, nil
 	return rd
 }
 
@@ -131,7 +138,8 @@ func (n *Node) deadline() time.Time {
 		return n.now.Add(time.Hour) // nothing to do: the driver closes a stopped node
 	}
 	dl := n.nextGossip
-	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap, n.nameCheckDeadline()} {
+	for _, t := range []time.Time{n.nextAE, n.nextReconnect, n.nextReap, n.nameCheckDeadline(),
+		n.joinDeadline(), n.disc.nextPoll, n.rj.next} {
 		if t.IsZero() {
 			continue
 		}

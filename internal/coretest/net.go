@@ -96,8 +96,10 @@ type Host struct {
 	// Conflicts are the name conflicts this host reported. One with Stop
 	// set took the host down, as the runtime closes a stopped node.
 	Conflicts []core.NameConflict
-	deadline  time.Time
-	tickGen   uint64
+	// Joins are the join reports its node made (Ready.Joins), in order.
+	Joins    []core.JoinReport
+	deadline time.Time
+	tickGen  uint64
 }
 
 type event struct {
@@ -134,8 +136,9 @@ func New(seed int64, p core.Params) *Net {
 		Params: p, Cluster: "test", trace: 14695981039346656037}
 }
 
-// LANParams are memberlist's LAN timings (package tuning's LAN preset).
-func LANParams() core.Params { return core.Params{Params: tuning.LAN()} }
+// LANParams are memberlist's LAN timings (package tuning's LAN preset),
+// with mesh's default PollInterval.
+func LANParams() core.Params { return core.Params{Params: tuning.LAN(), PollInterval: 5 * time.Second} }
 
 // Add creates a node named n<i> (i its index) and returns it.
 func (n *Net) Add() *Host { return n.AddNamed(fmt.Sprintf("n%d", len(n.Nodes))) }
@@ -225,6 +228,7 @@ func (n *Net) Flush(h *Host) { n.flush(h) }
 // next tick into the queue.
 func (n *Net) flush(h *Host) {
 	rd := h.Node.Ready()
+	h.Joins = append(h.Joins, rd.Joins...)
 	for _, c := range rd.NameConflicts {
 		h.Conflicts = append(h.Conflicts, c)
 		h.Down = h.Down || c.Stop

@@ -120,6 +120,11 @@ func Start(o Options) (*Agent, error) {
 	cfg.Keys = keys
 	cfg.Strategies = a.seeds.watch(strategies)
 	cfg.Logger = log
+	var seeds []string // the snapshot's members, which the mesh rejoins
+	if s.Snapshot != "" {
+		seeds = a.snapshotSeeds(s)
+		cfg.Rejoin = seeds
+	}
 	m, err := mesh.New(cfg)
 	if err != nil {
 		ln.Close()
@@ -132,7 +137,6 @@ func Start(o Options) (*Agent, error) {
 	events, cancelEvents := m.Subscribe()
 	if s.Snapshot != "" {
 		a.keeper = snapshot.NewKeeper(s.Snapshot, s.Cluster, s.Name, m.Members, log)
-		seeds := a.snapshotSeeds(s)
 		if len(seeds) == 0 {
 			// Nothing to protect: write at once, so that an unwritable
 			// path is reported at start. With seeds, wait for the first
@@ -141,9 +145,6 @@ func Start(o Options) (*Agent, error) {
 			a.keeper.Changed()
 		}
 		a.goBg(func() { a.keeper.Run(a.bg) })
-		if len(seeds) > 0 {
-			a.goBg(func() { a.rejoin(a.bg, seeds) })
-		}
 	}
 	a.goBg(func() { a.watch(events, cancelEvents) })
 	a.goBg(func() { a.checkSeeds(a.bg, max(cfg.PollInterval, 2*time.Second)) })
