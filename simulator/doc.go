@@ -6,7 +6,7 @@
 //
 // How it works. One goroutine pops events from a binary heap ordered by
 // (virtual time, push order): datagram deliveries, node timer deadlines,
-// timeline actions, strategy polls and timeline samples. Each node is a
+// timeline actions and timeline samples. Each node is a
 // *core.Node (behind the small Node interface, so the engine can be tested
 // with a stand-in) driven exactly as meshd's runtime drives it: Step for a
 // datagram, StepHeartbeat for a multicast heartbeat, Tick at its deadline,
