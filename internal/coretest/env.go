@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/internal/membership"
 )
 
@@ -20,7 +21,8 @@ import (
 // While a command traces (all but run and stabilize), its output shows the
 // protocol step by step: every timer tick or delivery that did something,
 // each datagram a node sent (decoded, one message a line, with the
-// network's verdict if it dropped it) and each membership event. run and
+// network's verdict if it dropped it), each membership event and each join
+// report. run and
 // stabilize only summarize the events, one line per (event, member) with
 // its observers.
 //
@@ -101,6 +103,11 @@ func (e *Env) newNet(seed int64) {
 	e.Net.OnStep = e.onStep
 	e.Net.OnSent = e.onSent
 	e.Net.OnEvent = e.onEvent
+	e.Net.OnJoin = func(h *Host, r core.JoinReport) {
+		if e.tracing {
+			e.println(fmt.Sprintf("  %s reports %s", h.Name, e.Net.FormatJoin(r)))
+		}
+	}
 	e.Net.OnSend = func(from *Host, to netip.AddrPort, data []byte) bool {
 		d := &Datagram{From: from, To: e.Net.byAddr[to], Addr: to, Data: data, Sent: e.Net.Now}
 		for _, rule := range e.lose {

@@ -2,10 +2,12 @@ package coretest
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/meshd/meshd/internal/core"
 	"github.com/meshd/meshd/internal/membership"
 	"github.com/meshd/meshd/internal/wire"
 )
@@ -152,6 +154,36 @@ func FormatMeta(meta map[string]string) string {
 		parts[i] = k + ":" + meta[k]
 	}
 	return strings.Join(parts, ",")
+}
+
+var (
+	joinCauses = map[core.JoinCause]string{core.JoinRequested: "requested", core.JoinDiscovered: "discovered", core.JoinRejoin: "rejoin"}
+	joinEnds   = map[core.JoinEnd]string{core.JoinPending: "pending", core.JoinAnswered: "answered",
+		core.JoinUnanswered: "unanswered", core.JoinCancelled: "cancelled", core.JoinNotNeeded: "not-needed"}
+)
+
+// FormatJoin renders a join report: "join 1 requested seeds=(n0)
+// answered=(n0) answered", addresses named by their hosts.
+func (n *Net) FormatJoin(r core.JoinReport) string {
+	s := fmt.Sprintf("join %d %s seeds=(%s) answered=(%s) %s", r.ID, joinCauses[r.Cause],
+		n.addrNames(r.Seeds), n.addrNames(r.Answered), joinEnds[r.End])
+	if r.Cause == core.JoinRejoin {
+		s += fmt.Sprintf(" attempt=%d", r.Attempt)
+	}
+	return s
+}
+
+// addrNames names addresses by the hosts that have them.
+func (n *Net) addrNames(addrs []netip.AddrPort) string {
+	names := make([]string, len(addrs))
+	for i, a := range addrs {
+		if h := n.byAddr[a]; h != nil {
+			names[i] = h.Name
+		} else {
+			names[i] = a.String()
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // FormatMember renders a member as "name state inc=N [meta=...]".

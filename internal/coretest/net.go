@@ -50,6 +50,8 @@ type Net struct {
 	Held []*Datagram
 	// OnEvent is called for every membership event of every host.
 	OnEvent func(h *Host, ev membership.Event)
+	// OnJoin is called for every join report of every host (Ready.Joins).
+	OnJoin func(h *Host, r core.JoinReport)
 	// OnStep is called before a host handles a timer tick (d nil) or a
 	// datagram.
 	OnStep func(h *Host, d *Datagram)
@@ -232,6 +234,11 @@ func (n *Net) flush(h *Host) {
 	for _, c := range rd.NameConflicts {
 		h.Conflicts = append(h.Conflicts, c)
 		h.Down = h.Down || c.Stop
+	}
+	if n.OnJoin != nil {
+		for _, r := range rd.Joins {
+			n.OnJoin(h, r)
+		}
 	}
 	for _, ev := range rd.Events {
 		h.Events = append(h.Events, ev)
