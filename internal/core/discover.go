@@ -33,7 +33,9 @@ func (n *Node) discoveredTimeout() time.Duration { return 2 * n.cfg.ProbeInterva
 // SetDiscovered replaces the set of addresses the strategies found (their
 // lists merged, names resolved by the driver). Those not in the previous
 // set and not alive members are joined at once (a JoinDiscovered attempt,
-// whose ID is returned; zero if none started); every address of the set
+// whose ID is returned; when none started, the ID of the latest discovery
+// attempt still open, so a driver waiting for "the joins discovery
+// caused" waits for that one; zero if there is none); every address of the set
 // that is not an alive member is joined again every PollInterval. Calling
 // it with the same set again changes nothing, so a driver may call it
 // after every poll of its strategies; an empty set stops the re-joins.
@@ -66,7 +68,15 @@ func (n *Node) SetDiscovered(now time.Time, addrs []netip.AddrPort) JoinID {
 	if n.leaving {
 		return 0
 	}
-	return n.joinMissing(fresh)
+	if id := n.joinMissing(fresh); id != 0 {
+		return id
+	}
+	for i := len(n.joins) - 1; i >= 0; i-- {
+		if n.joins[i].rep.Cause == JoinDiscovered {
+			return n.joins[i].rep.ID
+		}
+	}
+	return 0
 }
 
 // pollDiscovered re-joins every discovered address that is not an alive member.

@@ -328,3 +328,32 @@ func TestSnapshotRejoinAnswered(t *testing.T) {
 		t.Errorf("not converged after the rejoin")
 	}
 }
+
+// SetDiscovered joins new addresses at once, and a second call with the
+// same set starts nothing but names the attempt still open, so a driver
+// that waits for the joins discovery caused waits for it.
+func TestSetDiscoveredNamesOpenAttempt(t *testing.T) {
+	net := coretest.New(8, coretest.LANParams())
+	seed, node := net.Add(), net.Add()
+	net.Crash(seed)
+	w := watchJoinReqs(t, net)
+	id := node.Node.SetDiscovered(net.Now, []netip.AddrPort{seed.Addr})
+	net.Flush(node)
+	if id == 0 {
+		t.Fatal("SetDiscovered started no attempt for a new address")
+	}
+	if again := node.Node.SetDiscovered(net.Now, []netip.AddrPort{seed.Addr}); again != id {
+		t.Errorf("the same set again returned %d, want the open attempt %d", again, id)
+	}
+	net.Flush(node)
+	if got := len(w.times(node, seed.Addr)); got != 1 {
+		t.Errorf("asked %d times at once, want 1", got)
+	}
+	net.Run(3 * time.Second)
+	if r := lastReport(t, node, id); r.End != core.JoinUnanswered || r.Cause != core.JoinDiscovered {
+		t.Errorf("report %+v, want a discovery attempt that ended unanswered", r)
+	}
+	if again := node.Node.SetDiscovered(net.Now, []netip.AddrPort{seed.Addr}); again != 0 {
+		t.Errorf("with no attempt open, the same set returned %d, want 0", again)
+	}
+}
