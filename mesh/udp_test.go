@@ -139,20 +139,3 @@ func TestIPv6Loopback(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "3 alive over IPv6", allSee(ms, 3), ms...)
 }
-
-// Join returns soon after the live seeds answered, without waiting for the
-// whole context on a dead one.
-func TestJoinDoesNotWaitForDeadSeeds(t *testing.T) {
-	ms := startN(t, 2, nil)
-	c := newNode(t, "late", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	n, err := c.Join(ctx, ms[0].Addr().String(), "127.0.0.1:1")
-	if err != nil || n != 1 {
-		t.Fatalf("joined %d, err %v; want 1 answer", n, err)
-	}
-	if time.Since(start) > 20*time.Second {
-		t.Fatalf("Join waited %v for a dead seed", time.Since(start))
-	}
-}
