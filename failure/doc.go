@@ -11,4 +11,7 @@
 // The Detector owns no goroutine, socket, lock, clock or global random
 // source: the caller passes the time and a seeded *rand.Rand, feeds acks,
 // nacks and suspicions in, and drains Actions out.
+//
+// It is a part of meshd's engine with no compatibility promise: its API may
+// change in any release. Programs build on package mesh.
 package failure

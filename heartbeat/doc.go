@@ -69,4 +69,7 @@
 // with the same sender within Cooldown (default 2*Interval). A join brings
 // the whole table of the joined node, so a few joins suffice and gossip does
 // the rest.
+//
+// It is a part of meshd's engine with no compatibility promise: its API may
+// change in any release. Programs build on package mesh.
 package heartbeat

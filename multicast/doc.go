@@ -56,4 +56,7 @@
 //
 // One goroutine may call Receive while others call Send; Close may be called
 // from any goroutine and makes a blocked Receive return net.ErrClosed.
+//
+// It is a part of meshd's engine with no compatibility promise: its API may
+// change in any release. Programs build on package mesh.
 package multicast
