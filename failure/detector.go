@@ -49,6 +49,7 @@ const (
 	SendNack                      // relay: send Nack{Seq} to To
 	Suspect                       // Target missed its probe: suspect it
 	Dead                          // suspicion of Target at Inc expired: declare it dead
+	Remind                        // this node's suspicion of Target at Inc still runs: announce it again
 )
 
 // Action is one output of the detector.
@@ -92,6 +93,7 @@ type Detector struct {
 	relays    map[uint32]*relay
 	timers    timerHeap // relay deadlines and suspicion expiries
 	susp      map[string]*suspicion
+	holdUntil time.Time // see HoldVerdicts
 	actions   []Action
 
 	// Counters for metrics.
@@ -325,9 +327,19 @@ func (d *Detector) Relay(now time.Time, origSeq uint32, requester netip.AddrPort
 func (d *Detector) fireTimers(now time.Time) {
 	for len(d.timers) > 0 && !d.timers[0].at.After(now) {
 		t := heap.Pop(&d.timers).(timer)
+		if t.remind {
+			if d.susp[t.susp.name] == t.susp {
+				d.emit(Action{Kind: Remind, Target: Target{Name: t.susp.name}, Inc: t.susp.inc})
+			}
+			continue
+		}
 		if t.susp != nil {
 			s := t.susp
-			if d.susp[s.name] == s && !s.deadline.After(now) {
+			if d.susp[s.name] == s && !s.deadline.After(now) && now.Before(d.holdUntil) && s.heldTo.IsZero() {
+				s.heldTo = d.holdUntil
+				s.deadline = d.holdUntil
+				heap.Push(&d.timers, timer{at: s.deadline, susp: s})
+			} else if d.susp[s.name] == s && !s.deadline.After(now) {
 				delete(d.susp, s.name)
 				d.emit(Action{Kind: Dead, Target: Target{Name: s.name}, Inc: s.inc})
 			} else if d.susp[s.name] == s {

@@ -243,3 +243,48 @@ func TestRelay(t *testing.T) {
 		t.Fatal("no nack after the relayed probe timed out")
 	}
 }
+
+// HoldVerdicts postpones a verdict falling due before the hold, once, and
+// confirmations do not bring it back; the accuser is reminded halfway
+// through the shortest timeout, a node that only heard the suspicion is not.
+func TestHoldVerdictsAndRemind(t *testing.T) {
+	c := cfg()
+	c.Self = "me"
+	d := New(c, rand.New(rand.NewSource(5)))
+	lo, _ := d.SuspicionTimeouts(10)
+	d.StartSuspicion(t0, "x", 1, "me", 10) // our own accusation
+	d.StartSuspicion(t0, "y", 1, "a", 10)        // heard from a
+	for _, from := range []string{"b", "c"} {
+		d.Confirm(t0, "x", from)
+	}
+	d.Tick(t0.Add(lo/2), fakeMembers{})
+	var reminded []string
+	for _, a := range d.Actions() {
+		if a.Kind == Remind {
+			reminded = append(reminded, a.Target.Name)
+		}
+	}
+	if len(reminded) != 1 || reminded[0] != "x" {
+		t.Fatalf("reminders %v at half the minimum timeout, want [x]", reminded)
+	}
+	hold := t0.Add(lo + 3*time.Second)
+	d.HoldVerdicts(hold)
+	d.Tick(t0.Add(lo), fakeMembers{})
+	if as := d.Actions(); len(as) != 0 {
+		t.Fatalf("actions %v at the minimum timeout under a hold, want none", as)
+	}
+	d.Confirm(t0.Add(lo), "x", "d")
+	d.Tick(hold.Add(-time.Millisecond), fakeMembers{})
+	if as := d.Actions(); len(as) != 0 {
+		t.Fatalf("actions %v before the hold ends, want none", as)
+	}
+	d.HoldVerdicts(hold.Add(time.Minute)) // a second hold does not extend it again
+	d.Tick(hold, fakeMembers{})
+	var dead bool
+	for _, a := range d.Actions() {
+		dead = dead || (a.Kind == Dead && a.Target.Name == "x")
+	}
+	if !dead {
+		t.Fatal("no verdict when the hold ended")
+	}
+}

@@ -3,6 +3,7 @@ package failure
 import (
 	"container/heap"
 	"math"
+	"sort"
 	"time"
 )
 
@@ -19,6 +20,9 @@ type suspicion struct {
 	min, max  time.Duration
 	start     time.Time
 	deadline  time.Time
+	// heldTo is set once HoldVerdicts postponed this suspicion's verdict:
+	// confirmations may not bring the deadline back before it.
+	heldTo time.Time
 }
 
 // SuspicionTimeouts returns the minimum and maximum suspicion timeout for a
@@ -57,6 +61,14 @@ func (d *Detector) StartSuspicion(now time.Time, name string, inc uint64, from s
 	s.deadline = now.Add(s.timeout())
 	d.susp[name] = s
 	heap.Push(&d.timers, timer{at: s.deadline, susp: s})
+	if from == d.cfg.Self {
+		// The accuser reminds the cluster halfway through the shortest
+		// timeout: the suspicion's gossip may have reached no one who could
+		// pass it to the suspect (every copy lost, or spent on this side
+		// of a partition that has healed since), and a suspect that never
+		// hears of its suspicion cannot refute it.
+		heap.Push(&d.timers, timer{at: now.Add(lo / 2), susp: s, remind: true})
+	}
 }
 
 // Confirm records an independent suspicion of name by from and shortens the
@@ -71,11 +83,40 @@ func (d *Detector) Confirm(now time.Time, name, from string) bool {
 	}
 	s.confirmed[from] = struct{}{}
 	dl := s.start.Add(s.timeout())
+	if dl.Before(s.heldTo) {
+		dl = s.heldTo
+	}
 	if dl.Before(s.deadline) {
 		s.deadline = dl
 		heap.Push(&d.timers, timer{at: dl, susp: s})
 	}
 	return true
+}
+
+// HoldVerdicts postpones, until the given time, every verdict that falls
+// due before it: a suspicion whose timer runs out before then is extended
+// to it, once. The node calls it when the network has just changed under
+// it (a member it holds dead is heard again: a healed partition), so that
+// suspicions raised while their suspects were out of reach, and whose
+// gossip may never have reached them, do not mature before the suspects
+// have had a chance to hear of them and refute.
+func (d *Detector) HoldVerdicts(until time.Time) {
+	if until.After(d.holdUntil) {
+		d.holdUntil = until
+	}
+}
+
+// EachSuspicion calls fn for every running suspicion, in name order (so
+// that what the caller does with them is deterministic).
+func (d *Detector) EachSuspicion(fn func(name string, inc uint64)) {
+	names := make([]string, 0, len(d.susp))
+	for name := range d.susp {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fn(name, d.susp[name].inc)
+	}
 }
 
 // ClearSuspicion drops the suspicion of name (refuted, dead or left).
@@ -88,6 +129,7 @@ type timer struct {
 	at       time.Time
 	relaySeq uint32
 	susp     *suspicion
+	remind   bool // the reminder of an accusation, not its expiry
 }
 
 type timerHeap []timer

@@ -81,12 +81,18 @@ func (n *Node) handleSyncReq(from netip.AddrPort, m wire.SyncReq) {
 }
 
 // applyEntry merges an entry of a state transfer. A remote "dead" verdict
-// becomes a suspicion here (as memberlist does on push-pull): the member gets
-// the chance to refute instead of being declared dead on hearsay.
+// about a member held live here becomes a suspicion (as memberlist does on
+// push-pull): the member gets the chance to refute instead of being declared
+// dead on hearsay. About a member not held here it stays a verdict, which the
+// table ignores: made into a suspicion it would bring the member in, at the
+// address and incarnation of a life that ended, and the failed probes of
+// that address would declare dead again a member that came back elsewhere.
 func (n *Node) applyEntry(e wire.Entry) {
 	st := membership.State(e.State)
 	if st == membership.StateDead {
-		st = membership.StateSuspect
+		if m, ok := n.table.Get(e.Name); ok && probeable(m.State) {
+			st = membership.StateSuspect
+		}
 	}
 	from := "anti-entropy"
 	if st == membership.StateLeft {

@@ -8,22 +8,33 @@ import (
 )
 
 // hearsayDead is the state a "dead" verdict from another node is merged
-// as. After a partition heals, the dead verdicts of the other side arrive
-// about members that are alive and reachable; taken at their word they
-// would flap every such member through a false failure. Such a verdict
-// comes from a declarer this node holds dead (or does not know): it was
-// made across the partition, and the member it condemns only gets a
-// suspicion here, with its chance to refute. A verdict from a member this
-// node holds alive is an ordinary failure and is taken as memberlist takes
-// it: merging it as a suspicion too made a survivor that heard the verdict
-// before the suspicion wait for its own suspicion timer, which starts at
-// its maximum (the last survivors knew 2-3 s late at 128 members).
+// as: dead, or only a suspicion, which gives the condemned member the
+// chance to refute and, if it is really dead, runs out here too.
+//
+// A verdict from a declarer this node holds alive, and has held alive
+// without a break for at least a minimum suspicion timeout, is an ordinary
+// failure and is taken as memberlist takes it: merging it as a suspicion
+// too made a survivor that heard the verdict before the suspicion wait for
+// its own suspicion timer, which starts at its maximum (the last survivors
+// knew 2-3 s late at 128 members). Every other verdict may have been made
+// out of this node's reach, about a member this node can reach, and merges
+// as a suspicion:
+//   - the declarer is held dead, suspect or not known here: it is, or
+//     was, on the other side of a fault;
+//   - the declarer came back (from dead, left or suspect) less than a
+//     minimum suspicion timeout ago: its verdicts made while it was away
+//     are still going round;
+//   - a heal window is open (heal.go): the network just changed, and the
+//     verdicts of the other side are arriving.
 func (n *Node) hearsayDead(name, from string) membership.State {
 	m, ok := n.table.Get(name)
-	if !ok || m.State != membership.StateAlive || name == n.cfg.Name {
+	if !ok || !probeable(m.State) || name == n.cfg.Name {
 		return membership.StateDead
 	}
-	if d, ok := n.table.Get(from); ok && probeable(d.State) {
+	if n.healing() || n.revivedRecently(from) {
+		return membership.StateSuspect
+	}
+	if d, ok := n.table.Get(from); ok && d.State == membership.StateAlive {
 		return membership.StateDead
 	}
 	return membership.StateSuspect
@@ -50,6 +61,10 @@ func (n *Node) merge(u membership.Update, rebroadcast, rebroadcastNew bool) {
 				n.det.Add(m.Name)
 			case !live && prior == membership.PriorLive:
 				n.det.Remove(m.Name)
+			}
+			n.trackDead(m, prior)
+			if m.State == membership.StateAlive && prior != membership.PriorUnknown {
+				n.revived[m.Name] = n.now // back, or refuted: see hearsayDead
 			}
 		}
 		switch m.State {

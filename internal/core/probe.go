@@ -68,12 +68,26 @@ func (n *Node) handlePingReq(from netip.AddrPort, m wire.PingReq) {
 	n.det.Relay(n.now, m.Seq, from, failure.Target{Name: m.Target, Addr: m.TargetAddr})
 }
 
+// sendPing probes a member. A ping to a member this node suspects carries
+// the suspicion (Lifeguard's buddy system): the suspect learns of it from
+// the first probe that reaches it and refutes at once, instead of waiting
+// for the suspicion's gossip, whose retransmissions may all have been spent
+// while it was out of reach (behind a partition that has just healed).
+func (n *Node) sendPing(seq uint32, t failure.Target) {
+	ping := wire.Ping{Seq: seq, Target: t.Name}
+	if m, ok := n.table.Get(t.Name); ok && m.State == membership.StateSuspect {
+		n.send(t.Addr, ping, wire.Suspect{Name: m.Name, Inc: m.Incarnation, From: n.cfg.Name})
+		return
+	}
+	n.send(t.Addr, ping)
+}
+
 // runDetector carries out what the failure detector asked for.
 func (n *Node) runDetector() {
 	for _, a := range n.det.Actions() {
 		switch a.Kind {
 		case failure.SendPing:
-			n.send(a.Target.Addr, wire.Ping{Seq: a.Seq, Target: a.Target.Name})
+			n.sendPing(a.Seq, a.Target)
 		case failure.SendPingReq:
 			for _, h := range a.Helpers {
 				n.send(h.Addr, wire.PingReq{Seq: a.Seq, Target: a.Target.Name, TargetAddr: a.Target.Addr})
@@ -91,6 +105,10 @@ func (n *Node) runDetector() {
 				n.stats.Suspicions++
 			} // else our own failed probe confirms the running suspicion
 			n.apply(membership.Update{Name: m.Name, Inc: m.Incarnation, State: membership.StateSuspect, From: n.cfg.Name}, true)
+		case failure.Remind:
+			if m, ok := n.table.Get(a.Target.Name); ok && m.State == membership.StateSuspect && m.Incarnation == a.Inc {
+				n.broadcast(m.Name, wire.Suspect{Name: m.Name, Inc: m.Incarnation, From: n.cfg.Name})
+			}
 		case failure.Dead:
 			n.apply(membership.Update{Name: a.Target.Name, Inc: a.Inc, State: membership.StateDead, From: n.cfg.Name}, true)
 		}

@@ -35,6 +35,9 @@ func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
 		}
 		return
 	}
+	if len(n.deadAddrs) > 0 {
+		n.sighting(from)
+	}
 	n.dec.Reset(payload)
 	for {
 		m, ok, err := n.dec.Next()
@@ -91,6 +94,10 @@ func (n *Node) Tick(now time.Time) {
 	}
 	n.now = now
 	n.nameCheckTick(now)
+	if !n.lastTick.IsZero() {
+		n.resumed(now.Sub(n.lastTick))
+	}
+	n.lastTick = now
 	if !n.leaving {
 		n.det.Tick(now, (*detectorView)(n))
 		n.runDetector()
@@ -117,6 +124,7 @@ func (n *Node) Tick(now time.Time) {
 	if !now.Before(n.nextReap) {
 		n.nextReap = now.Add(n.reapInterval())
 		n.table.Reap(now, n.cfg.DeadReclaimTime)
+		n.pruneRevived()
 	}
 	if n.hb != nil && !n.leaving {
 		n.heartbeatTick(now)
