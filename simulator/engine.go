@@ -29,6 +29,10 @@ type Options struct {
 	// at the current virtual time; the Result covers the time simulated and
 	// says why in Aborted.
 	Abort func() error
+	// falseVerdict, when set, sees every false verdict as it happens (the
+	// randomized fault-schedule test checks each against the silence of
+	// the member it condemns).
+	falseVerdict func(FalseVerdict)
 }
 
 // epoch is the virtual clock's zero: fixed, so runs do not depend on when
@@ -85,6 +89,8 @@ type engine struct {
 	m       *measures
 	det     *detector
 	fp      *falsePositives
+	quiet   *silence
+	onFalse func(FalseVerdict)
 	tr      tracer
 	events  uint64
 	warn    []string
@@ -135,6 +141,8 @@ func newEngine(sc *Scenario, opt Options) *engine {
 		progress:      opt.Progress,
 		progressEvery: opt.ProgressEvery,
 		abort:         opt.Abort,
+		quiet:         newSilence(n),
+		onFalse:       opt.falseVerdict,
 	}
 	if e.newNode == nil {
 		e.newNode = newCoreNode

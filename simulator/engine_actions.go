@@ -53,6 +53,12 @@ func (e *engine) targets(a *runtimeAction) []int32 {
 
 func (e *engine) apply(a *runtimeAction) {
 	e.tr.add(4, uint64(e.now), uint64(a.kind), 0, 0, 0)
+	// The windows of earlier actions close before this one changes the
+	// cluster: a restart or crash makes views wrong at once, and the
+	// earlier action's figure must not see that.
+	if a.src != nil {
+		e.m.settle(e.now)
+	}
 	affected := 0
 	switch a.kind {
 	case actCrash:

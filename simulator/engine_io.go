@@ -56,6 +56,7 @@ func (e *engine) ownerOf(addr int32) int32 {
 // process hands a datagram to node x's core: the real decoder runs here.
 func (e *engine) process(x, fromAddr int32, data []byte, heartbeat bool) {
 	e.m.delivered++
+	e.quiet.delivered(e.now, e.ownerOf(fromAddr), x)
 	kind := uint64(1)
 	if heartbeat {
 		kind = 2
@@ -196,7 +197,12 @@ func (e *engine) observe(x int32, ev *membership.Event) {
 			return // a true positive
 		}
 		if e.nodes[m].status == statusLive {
-			e.fp.dead(e.now, x, m, e.nw.reachable(x, m))
+			reachable := e.nw.reachable(x, m)
+			e.fp.dead(e.now, x, m, reachable)
+			if reachable && e.onFalse != nil {
+				e.onFalse(FalseVerdict{At: e.now, Observer: x, Member: m,
+					SilentIn: e.now - e.quiet.lastIn[m], SilentOut: e.now - e.quiet.lastOut[m]})
+			}
 		}
 	case membership.EventLeave:
 		e.det.know(e.now, x, m)
