@@ -49,7 +49,7 @@ const (
 	SendNack                      // relay: send Nack{Seq} to To
 	Suspect                       // Target missed its probe: suspect it
 	Dead                          // suspicion of Target at Inc expired: declare it dead
-	Remind                        // this node's suspicion of Target at Inc still runs: announce it again
+	Remind                        // this node's accusation of Target at Inc still runs: announce it again
 )
 
 // Action is one output of the detector.
@@ -328,8 +328,9 @@ func (d *Detector) fireTimers(now time.Time) {
 	for len(d.timers) > 0 && !d.timers[0].at.After(now) {
 		t := heap.Pop(&d.timers).(timer)
 		if t.remind {
-			if d.susp[t.susp.name] == t.susp {
-				d.emit(Action{Kind: Remind, Target: Target{Name: t.susp.name}, Inc: t.susp.inc})
+			if s := t.susp; d.susp[s.name] == s {
+				d.emit(Action{Kind: Remind, Target: Target{Name: s.name}, Inc: s.inc})
+				heap.Push(&d.timers, timer{at: now.Add(s.min / 2), susp: s, remind: true})
 			}
 			continue
 		}

@@ -62,11 +62,11 @@ func (d *Detector) StartSuspicion(now time.Time, name string, inc uint64, from s
 	d.susp[name] = s
 	heap.Push(&d.timers, timer{at: s.deadline, susp: s})
 	if from == d.cfg.Self {
-		// The accuser reminds the cluster halfway through the shortest
-		// timeout: the suspicion's gossip may have reached no one who could
-		// pass it to the suspect (every copy lost, or spent on this side
-		// of a partition that has healed since), and a suspect that never
-		// hears of its suspicion cannot refute it.
+		// The accuser reminds the cluster every half of the shortest
+		// timeout while the suspicion runs: its gossip may have reached no
+		// one who could pass it to the suspect (every copy lost, or spent
+		// on this side of a partition that has healed since), and a suspect
+		// that never hears of its suspicion cannot refute it.
 		heap.Push(&d.timers, timer{at: now.Add(lo / 2), susp: s, remind: true})
 	}
 }

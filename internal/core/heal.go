@@ -39,26 +39,27 @@ import (
 // healing reports whether a heal window is open.
 func (n *Node) healing() bool { return n.now.Before(n.healUntil) }
 
-// trackDead keeps deadAddrs in step with member m after an update applied
-// to it (prior: what the table held before).
-func (n *Node) trackDead(m membership.Member, prior membership.Prior) {
+// trackDead keeps watched (the addresses of members held dead) in step with
+// member m after an update applied to it.
+func (n *Node) trackDead(m membership.Member, _ membership.Prior) {
 	switch {
 	case m.State == membership.StateDead && m.Addr.IsValid():
-		n.deadAddrs[m.Addr] = m.Name
-	case prior == membership.PriorGone:
-		if name, ok := n.deadAddrs[m.Addr]; ok && name == m.Name {
-			delete(n.deadAddrs, m.Addr)
+		n.watched[m.Addr] = m.Name
+	default:
+		if name, ok := n.watched[m.Addr]; ok && name == m.Name {
+			delete(n.watched, m.Addr)
 		}
 	}
 }
 
-// sighting handles a datagram from addr, which may be a member held dead.
+// sighting handles a datagram from addr, which may be a member held dead:
+// it is told so, and a heal window opens.
 func (n *Node) sighting(addr netip.AddrPort) {
-	name, ok := n.deadAddrs[addr]
+	name, ok := n.watched[addr]
 	if !ok {
 		return
 	}
-	delete(n.deadAddrs, addr) // one sighting per death is enough
+	delete(n.watched, addr) // one sighting per death is enough
 	m, ok := n.table.Get(name)
 	if !ok || m.State != membership.StateDead || m.Addr != addr {
 		return // reaped, back, or moved since

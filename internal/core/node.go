@@ -62,10 +62,10 @@ type Node struct {
 	leaving bool
 	names   nameCheck
 
-	// deadAddrs maps the address of each member held dead to its name, to
+	// watched maps the address of each member held dead to its name, to
 	// notice one of them being heard again (see heal.go); healUntil is the
 	// end of the heal window such a sighting opened.
-	deadAddrs map[netip.AddrPort]string
+	watched   map[netip.AddrPort]string
 	healUntil time.Time
 	lastTick  time.Time // to notice the node was not run for a while
 	// revived holds when members came back to alive here (see hearsayDead).
@@ -114,17 +114,17 @@ func New(cfg Config, now time.Time) (*Node, error) {
 		return nil, fmt.Errorf("core: Keys: %w", err)
 	}
 	n := &Node{
-		cfg:       cfg,
-		rng:       cfg.Rand,
-		codec:     codec,
-		enc:       wire.NewEncoder(),
-		dec:       wire.NewDecoder(),
-		queue:     gossip.New(),
-		now:       now,
-		names:     newNameCheck(now),
-		deadAddrs: map[netip.AddrPort]string{},
-		revived:   map[string]time.Time{},
-		stats:     Stats{Dropped: map[DropReason]uint64{}, HeartbeatDropped: map[DropReason]uint64{}},
+		cfg:     cfg,
+		rng:     cfg.Rand,
+		codec:   codec,
+		enc:     wire.NewEncoder(),
+		dec:     wire.NewDecoder(),
+		queue:   gossip.New(),
+		now:     now,
+		names:   newNameCheck(now),
+		watched: map[netip.AddrPort]string{},
+		revived: map[string]time.Time{},
+		stats:   Stats{Dropped: map[DropReason]uint64{}, HeartbeatDropped: map[DropReason]uint64{}},
 	}
 	n.table = membership.New(membership.Member{
 		Name: cfg.Name, Addr: cfg.Addr, Meta: maps.Clone(cfg.Meta),

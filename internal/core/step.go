@@ -35,7 +35,7 @@ func (n *Node) Step(now time.Time, from netip.AddrPort, data []byte) {
 		}
 		return
 	}
-	if len(n.deadAddrs) > 0 {
+	if len(n.watched) > 0 {
 		n.sighting(from)
 	}
 	n.dec.Reset(payload)
