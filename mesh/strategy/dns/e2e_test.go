@@ -94,56 +94,9 @@ func TestMeshFormsThroughDNSAndSurvivesRecordsVanishing(t *testing.T) {
 	}
 	srv.SetIPs(e2eName, ips...)
 	port := freeSharedPort(t, e2eNodes)
-	quiet := slog.New(slog.DiscardHandler)
 
-	var nodes []*mesh.Mesh
-	var strategies []*dns.Strategy
-	defer func() {
-		for _, m := range nodes {
-			m.Close()
-		}
-	}()
-	for i := range e2eNodes {
-		s, err := dns.New(dns.Config{Name: e2eName, Port: port, Resolver: srv.Addr, Interval: 200 * time.Millisecond, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := mesh.DefaultLocalConfig()
-		cfg.Name = fmt.Sprintf("node-%d", i)
-		cfg.BindAddr = net.JoinHostPort(nodeIP(i), strconv.Itoa(port))
-		cfg.Cluster = "dns-e2e"
-		cfg.Strategies = []mesh.Strategy{s}
-		cfg.Logger = quiet
-		cfg.Seed = int64(i + 1)
-		m, err := mesh.New(cfg)
-		if err != nil {
-			t.Fatalf("node %d: %v", i, err)
-		}
-		nodes = append(nodes, m)
-		strategies = append(strategies, s)
-	}
-
-	// Convergence: nobody was told about anybody but through DNS.
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		done := true
-		for _, m := range nodes {
-			if alive, _ := allAlive(m); alive != e2eNodes {
-				done = false
-			}
-		}
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			for _, m := range nodes {
-				alive, others := allAlive(m)
-				t.Logf("%s: %d alive, others %v", m.Local().Name, alive, others)
-			}
-			t.Fatalf("the mesh did not converge to %d alive members within 90s", e2eNodes)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	nodes, strategies := startDNSMeshes(t, e2eNodes, port, srv.Addr, "dns-e2e")
+	waitAllAlive(t, nodes, strategies, 90*time.Second)
 
 	w := &watcher{}
 	var wg sync.WaitGroup
@@ -211,23 +164,32 @@ func TestMeshFormsThroughDnsmasqRefusingAAAA(t *testing.T) {
 	}
 	d := dnstest.StartDnsmasq(t, records...)
 	port := freeSharedPort(t, n)
+	nodes, strategies := startDNSMeshes(t, n, port, d.Addr, "dnsmasq-e2e")
+	waitAllAlive(t, nodes, strategies, 60*time.Second)
+	for i, s := range strategies {
+		if st := s.Stats(); st.Seeds != n || st.Failures["AAAA REFUSED"] == 0 {
+			t.Errorf("node %d: strategy stats %+v, want %d seeds and the AAAA refusals counted", i, st, n)
+		}
+	}
+}
+
+// startDNSMeshes starts n meshes on the nodes' loopback addresses, each
+// with a dns strategy as its only source of seeds; they are closed when the
+// test ends.
+func startDNSMeshes(t *testing.T, n, port int, resolver, cluster string) ([]*mesh.Mesh, []*dns.Strategy) {
+	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	var nodes []*mesh.Mesh
-	defer func() {
-		for _, m := range nodes {
-			m.Close()
-		}
-	}()
 	var strategies []*dns.Strategy
 	for i := range n {
-		s, err := dns.New(dns.Config{Name: e2eName, Port: port, Resolver: d.Addr, Interval: 200 * time.Millisecond, Logger: quiet})
+		s, err := dns.New(dns.Config{Name: e2eName, Port: port, Resolver: resolver, Interval: 200 * time.Millisecond, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg := mesh.DefaultLocalConfig()
 		cfg.Name = fmt.Sprintf("node-%d", i)
 		cfg.BindAddr = net.JoinHostPort(nodeIP(i), strconv.Itoa(port))
-		cfg.Cluster = "dnsmasq-e2e"
+		cfg.Cluster = cluster
 		cfg.Strategies = []mesh.Strategy{s}
 		cfg.Logger = quiet
 		cfg.Seed = int64(i + 1)
@@ -235,32 +197,35 @@ func TestMeshFormsThroughDnsmasqRefusingAAAA(t *testing.T) {
 		if err != nil {
 			t.Fatalf("node %d: %v", i, err)
 		}
+		t.Cleanup(func() { m.Close() })
 		nodes = append(nodes, m)
 		strategies = append(strategies, s)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	return nodes, strategies
+}
+
+// waitAllAlive waits, up to limit, until every mesh holds all of them alive;
+// nobody was told about anybody but through DNS.
+func waitAllAlive(t *testing.T, nodes []*mesh.Mesh, strategies []*dns.Strategy, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		done := true
 		for _, m := range nodes {
-			if alive, _ := allAlive(m); alive != n {
+			if alive, _ := allAlive(m); alive != len(nodes) {
 				done = false
 			}
 		}
 		if done {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			for i, m := range nodes {
 				alive, others := allAlive(m)
 				t.Logf("%s: %d alive, others %v; strategy %+v", m.Local().Name, alive, others, strategies[i].Stats())
 			}
-			t.Fatalf("the mesh did not converge to %d alive members within 60s", n)
+			t.Fatalf("the mesh did not converge to %d alive members within %v", len(nodes), limit)
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	for i, s := range strategies {
-		if st := s.Stats(); st.Seeds != n || st.Failures["AAAA REFUSED"] == 0 {
-			t.Errorf("node %d: strategy stats %+v, want %d seeds and the AAAA refusals counted", i, st, n)
-		}
 	}
 }
